@@ -1,0 +1,3 @@
+package aranya.sync;
+/** placeholder */
+public enum SyncError { MALFORMED }
