@@ -1,0 +1,27 @@
+package aranya.sync.graph;
+
+import java.util.Objects;
+
+/**
+ * Where a command sits in its graph: its id and its max cut (the length of the longest path
+ * from the init command). Ordered by id, then max cut, like Aranya's {@code Address}.
+ */
+public record Address(CommandId id, long maxCut) implements Comparable<Address> {
+    public Address {
+        Objects.requireNonNull(id, "id");
+        if (maxCut < 0) {
+            throw new IllegalArgumentException("maxCut must be >= 0, got " + maxCut);
+        }
+    }
+
+    @Override
+    public int compareTo(Address o) {
+        int c = id.compareTo(o.id);
+        return c != 0 ? c : Long.compare(maxCut, o.maxCut);
+    }
+
+    @Override
+    public String toString() {
+        return id + "@" + maxCut;
+    }
+}

@@ -1,0 +1,448 @@
+package aranya.sync.graph;
+
+import aranya.sync.SyncError;
+import aranya.sync.SyncException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.stream.IntStream;
+
+/**
+ * One team's command graph: verified, policy-checked, durable, with one head.
+ *
+ * <p>A batch of received commands ({@link #addCommands}) is all or nothing: duplicates are
+ * skipped, any bad command fails the whole batch with a {@link SyncException} naming it, and
+ * a good batch is stored (fsync'd by the file store) before the call returns. Diverging
+ * heads are merged deterministically right after the batch, in the same atomic write.
+ *
+ * <p>Thread-safe: reads share a lock, batches take it exclusively. Signatures are checked in
+ * parallel before the lock is taken.
+ */
+public final class Graph implements AutoCloseable {
+    /** Batches at least this long are verified on all cores. */
+    private static final int PARALLEL_VERIFY_MIN = 8;
+
+    private final GraphId id;
+    private final GraphStore store;
+    private final Policy policy;
+    private final GraphIndex index = new GraphIndex();
+    /** Key -> numbers of the commands that granted it, in insertion order. */
+    private final Map<KeyId, IntList> grants = new HashMap<>();
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+    private Graph(GraphStore store, Policy policy) {
+        this.id = store.graphId();
+        this.store = store;
+        this.policy = policy;
+    }
+
+    /**
+     * Opens a graph from its store, rebuilding the indexes. An empty store gives an empty
+     * graph that accepts exactly one init command: the one whose id is the graph id.
+     * The stored commands were verified when they arrived and are not verified again.
+     */
+    public static Graph open(GraphStore store, Policy policy) throws SyncException {
+        Graph graph = new Graph(Objects.requireNonNull(store, "store"), Objects.requireNonNull(policy, "policy"));
+        List<SyncException> failure = new ArrayList<>(1);
+        try {
+            store.replay(command -> {
+                if (failure.isEmpty()) {
+                    try {
+                        graph.restore(command);
+                    } catch (SyncException e) {
+                        failure.add(e);
+                    }
+                }
+            });
+        } catch (IOException e) {
+            throw new SyncException(SyncError.STORAGE, "cannot read the store of graph " + graph.id, e);
+        }
+        if (!failure.isEmpty()) {
+            throw failure.get(0);
+        }
+        if (graph.index.size() > 0 && graph.index.heads().length != 1) {
+            throw new SyncException(SyncError.STORAGE, "store of graph " + graph.id + " has "
+                    + graph.index.heads().length + " heads; every stored batch should end with one");
+        }
+        return graph;
+    }
+
+    private void restore(Command command) throws SyncException {
+        int[] parents = resolveParents(command, SyncError.STORAGE);
+        if (command.parent() instanceof Prior.None && !command.id().equals(id.initId())) {
+            throw new SyncException(SyncError.STORAGE, "store of graph " + id + " holds a foreign init command " + command.id());
+        }
+        int n = index.add(command, parents[0], parents[1]);
+        if (!command.isMerge()) {
+            SignedContent content;
+            try {
+                content = SignedContent.decode(command.payload());
+            } catch (SyncException e) {
+                throw new SyncException(SyncError.STORAGE, "stored command " + command.id() + " does not decode", e);
+            }
+            recordGrants(command, content, n, null);
+        }
+    }
+
+    public GraphId id() {
+        return id;
+    }
+
+    /** Whether the graph has no commands yet (not even its init command). */
+    public boolean isEmpty() {
+        return size() == 0;
+    }
+
+    /** The number of commands, merges included. */
+    public int size() {
+        return read(index::size);
+    }
+
+    /** The single head, or empty if the graph has no commands yet. */
+    public Optional<Address> head() {
+        return read(() -> {
+            int[] heads = index.heads();
+            return heads.length == 0 ? Optional.<Address>empty() : Optional.of(index.address(heads[0]));
+        });
+    }
+
+    public boolean contains(CommandId command) {
+        return read(() -> index.indexOf(command) != GraphIndex.NONE);
+    }
+
+    /** The address (with its true max cut) of a stored command. */
+    public Optional<Address> locate(CommandId command) {
+        return read(() -> {
+            int n = index.indexOf(command);
+            return n == GraphIndex.NONE ? Optional.<Address>empty() : Optional.of(index.address(n));
+        });
+    }
+
+    public Optional<Command> command(CommandId command) {
+        return read(() -> {
+            int n = index.indexOf(command);
+            return n == GraphIndex.NONE ? Optional.<Command>empty() : Optional.of(index.command(n));
+        });
+    }
+
+    /** Whether a is an ancestor of, or equal to, b; false if either is not stored here. */
+    public boolean isAncestorOrEqual(Address a, Address b) {
+        return read(() -> {
+            int na = resolve(a);
+            int nb = resolve(b);
+            return na != GraphIndex.NONE && nb != GraphIndex.NONE && index.isAncestorOrEqual(na, nb);
+        });
+    }
+
+    /**
+     * Every stored command that is neither an ancestor of nor equal to any of the known
+     * addresses, parents first. Known addresses this graph does not hold (or whose max cut
+     * is wrong) are ignored. This is what a responder sends.
+     */
+    public List<Command> missing(Collection<Address> known) {
+        return read(() -> {
+            int[] resolved = known.stream().mapToInt(this::resolve).filter(n -> n != GraphIndex.NONE).toArray();
+            int[] numbers = index.missing(resolved);
+            List<Command> out = new ArrayList<>(numbers.length);
+            for (int n : numbers) {
+                out.add(index.command(n));
+            }
+            return out;
+        });
+    }
+
+    /**
+     * The requester's sample: the given peer heads that are stored here, then the heads of
+     * local segments breadth-first back from the head, skipping what the peer heads already
+     * cover, up to limit addresses (Aranya's {@code SyncRequester::get_commands}).
+     */
+    public List<Address> sample(Collection<Address> peerHeads, int limit) {
+        return read(() -> {
+            List<Address> out = new ArrayList<>();
+            IntList cached = new IntList();
+            for (Address a : peerHeads) {
+                int n = resolve(a);
+                if (n != GraphIndex.NONE && out.size() < limit) {
+                    out.add(index.address(n));
+                    cached.add(n);
+                }
+            }
+            for (int n : index.segmentHeadsBreadthFirst(limit - out.size(), cached.toArray())) {
+                out.add(index.address(n));
+            }
+            return out;
+        });
+    }
+
+    /** All commands in braid order (parents first, merges left out), as of this call. */
+    public List<Command> weave() throws SyncException {
+        Lock r = lock.readLock();
+        r.lock();
+        try {
+            int[] heads = index.heads();
+            if (heads.length == 0) {
+                return List.of();
+            }
+            int[] order = Weave.order(index, heads[0]);
+            List<Command> out = new ArrayList<>(order.length);
+            for (int n : order) {
+                out.add(index.command(n));
+            }
+            return out;
+        } finally {
+            r.unlock();
+        }
+    }
+
+    /**
+     * Authors a new command on top of the head, signed by author, and stores it.
+     *
+     * @throws SyncException POLICY_REJECTED if author may not write, STORAGE if it cannot be stored
+     */
+    public Command append(DeviceKey author, Priority priority, String kind, Bytes fields) throws SyncException {
+        Lock w = lock.writeLock();
+        w.lock();
+        try {
+            int[] heads = index.heads();
+            if (heads.length == 0) {
+                throw new SyncException(SyncError.NO_SUCH_GRAPH, "graph " + id + " has no init command yet");
+            }
+            Command command = Command.action(author, index.address(heads[0]), priority, kind, fields);
+            commit(List.of(command), new SignedContent[] {command.verify().orElseThrow()});
+            return command;
+        } finally {
+            w.unlock();
+        }
+    }
+
+    /** Adds received commands as one atomic, durable batch; see the class comment. */
+    public AddResult addCommands(List<Command> batch) throws SyncException {
+        SignedContent[] contents = verifyNew(batch);
+        Lock w = lock.writeLock();
+        w.lock();
+        try {
+            return commit(batch, contents);
+        } finally {
+            w.unlock();
+        }
+    }
+
+    /** Checks ids and signatures of the commands not stored yet; merges get null. */
+    private SignedContent[] verifyNew(List<Command> batch) throws SyncException {
+        SignedContent[] contents = new SignedContent[batch.size()];
+        SyncException[] errors = new SyncException[batch.size()];
+        IntStream indexes = IntStream.range(0, batch.size());
+        if (batch.size() >= PARALLEL_VERIFY_MIN) {
+            indexes = indexes.parallel();
+        }
+        indexes.forEach(i -> {
+            Command c = batch.get(i);
+            if (!contains(c.id())) {
+                try {
+                    contents[i] = c.verify().orElse(null);
+                } catch (SyncException e) {
+                    errors[i] = e;
+                }
+            }
+        });
+        for (SyncException e : errors) {
+            if (e != null) {
+                throw e;
+            }
+        }
+        return contents;
+    }
+
+    private AddResult commit(List<Command> batch, SignedContent[] contents) throws SyncException {
+        GraphIndex.Mark mark = index.mark();
+        List<KeyId> grantedInBatch = new ArrayList<>();
+        List<Command> added = new ArrayList<>();
+        try {
+            for (int i = 0; i < batch.size(); i++) {
+                Command c = batch.get(i);
+                if (index.indexOf(c.id()) != GraphIndex.NONE) {
+                    continue;
+                }
+                SignedContent content = contents[i];
+                if (content == null && !c.isMerge()) {
+                    content = c.verify().orElseThrow(); // stored between verifyNew and now, then rolled back
+                }
+                insert(c, content, grantedInBatch);
+                added.add(c);
+            }
+            if (added.isEmpty()) {
+                return new AddResult(0, 0, index.address(index.heads()[0]));
+            }
+            int received = added.size();
+            added.addAll(mergeHeads(mark));
+            store.append(added);
+            return new AddResult(received, added.size() - received, index.address(index.heads()[0]));
+        } catch (IOException e) {
+            undo(mark, grantedInBatch);
+            throw new SyncException(SyncError.STORAGE, "cannot store a batch of graph " + id, e);
+        } catch (SyncException | RuntimeException e) {
+            undo(mark, grantedInBatch);
+            throw e;
+        }
+    }
+
+    private void insert(Command c, SignedContent content, List<KeyId> grantedInBatch) throws SyncException {
+        if (c.parent() instanceof Prior.None) {
+            if (!c.id().equals(id.initId())) {
+                throw new SyncException(SyncError.WRONG_GRAPH, "init command " + c.id() + " does not belong to graph " + id);
+            }
+        } else if (index.size() == 0) {
+            throw new SyncException(SyncError.NO_SUCH_PARENT, "graph " + id + " has no init command yet; "
+                    + c.id() + " cannot come first");
+        }
+        int[] parents = resolveParents(c, SyncError.NO_SUCH_PARENT);
+        if (content != null) {
+            policy.authorize(c, content, policyContext());
+        }
+        if (c.priority() instanceof Priority.Finalize) {
+            IntList finals = index.finalizes();
+            for (int i = 0; i < finals.size(); i++) {
+                if (!index.isAncestorOrEqual(finals.get(i), parents[0])) {
+                    throw new SyncException(SyncError.PARALLEL_FINALIZE, "finalize command " + c.id()
+                            + " is concurrent with finalize command " + index.id(finals.get(i)));
+                }
+            }
+        }
+        int n = index.add(c, parents[0], parents[1]);
+        if (content != null) {
+            recordGrants(c, content, n, grantedInBatch);
+        }
+    }
+
+    /** Resolves the parents to numbers, checking that each exists with the claimed max cut. */
+    private int[] resolveParents(Command c, SyncError missing) throws SyncException {
+        int[] out = {GraphIndex.NONE, GraphIndex.NONE};
+        List<Address> parents = c.parent().addresses();
+        for (int k = 0; k < parents.size(); k++) {
+            Address p = parents.get(k);
+            int n = index.indexOf(p.id());
+            if (n == GraphIndex.NONE) {
+                throw new SyncException(missing, "command " + c.id() + " names parent " + p.id() + ", which graph " + id + " does not hold");
+            }
+            if (index.maxCut(n) != p.maxCut()) {
+                throw new SyncException(SyncError.MALFORMED, "command " + c.id() + " gives its parent " + p.id()
+                        + " max cut " + p.maxCut() + "; it is " + index.maxCut(n));
+            }
+            out[k] = n;
+        }
+        return out;
+    }
+
+    private void recordGrants(Command c, SignedContent content, int n, List<KeyId> grantedInBatch) {
+        for (KeyId key : policy.grantedKeys(c, content)) {
+            grants.computeIfAbsent(key, k -> new IntList(1)).add(n);
+            if (grantedInBatch != null) {
+                grantedInBatch.add(key);
+            }
+        }
+    }
+
+    /**
+     * Merges the heads left by a batch back into one: the new heads in ascending id order,
+     * two at a time with each merge queued at the back (as Aranya's commit does), then the
+     * result with the head the graph had before the batch if that is still a head.
+     */
+    private List<Command> mergeHeads(GraphIndex.Mark mark) {
+        List<Command> merges = new ArrayList<>();
+        int[] before = mark.heads();
+        int oldHead = before.length == 1 ? before[0] : GraphIndex.NONE;
+        List<Integer> queue = new ArrayList<>();
+        for (int h : index.heads()) {
+            if (h != oldHead) {
+                queue.add(h);
+            }
+        }
+        queue.sort(Comparator.comparing(index::id));
+        while (queue.size() > 1) {
+            queue.add(merge(queue.remove(0), queue.remove(0), merges));
+        }
+        if (queue.size() == 1 && index.heads().length > 1) {
+            merge(queue.get(0), oldHead, merges);
+        }
+        return merges;
+    }
+
+    private int merge(int a, int b, List<Command> merges) {
+        Command m = Command.merge(index.address(a), index.address(b));
+        merges.add(m);
+        int left = index.indexOf(((Prior.Merge) m.parent()).left().id());
+        return index.add(m, left, left == a ? b : a);
+    }
+
+    private void undo(GraphIndex.Mark mark, List<KeyId> grantedInBatch) {
+        index.rollback(mark);
+        for (KeyId key : grantedInBatch) {
+            IntList list = grants.get(key);
+            int keep = list.size();
+            while (keep > 0 && list.get(keep - 1) >= mark.size()) {
+                keep--;
+            }
+            list.truncate(keep);
+        }
+    }
+
+    private PolicyContext policyContext() {
+        return new PolicyContext() {
+            @Override
+            public List<CommandId> grantsOf(KeyId key) {
+                IntList list = grants.get(key);
+                if (list == null) {
+                    return List.of();
+                }
+                List<CommandId> out = new ArrayList<>(list.size());
+                for (int i = 0; i < list.size(); i++) {
+                    out.add(index.id(list.get(i)));
+                }
+                return out;
+            }
+
+            @Override
+            public boolean isAncestorOrEqual(CommandId ancestor, CommandId descendant) {
+                int a = index.indexOf(ancestor);
+                int d = index.indexOf(descendant);
+                if (a == GraphIndex.NONE || d == GraphIndex.NONE) {
+                    throw new IllegalArgumentException("policy asked about a command that is not present");
+                }
+                return index.isAncestorOrEqual(a, d);
+            }
+        };
+    }
+
+    private int resolve(Address a) {
+        int n = index.indexOf(a.id());
+        return n != GraphIndex.NONE && index.maxCut(n) == a.maxCut() ? n : GraphIndex.NONE;
+    }
+
+    private <T> T read(java.util.function.Supplier<T> query) {
+        Lock r = lock.readLock();
+        r.lock();
+        try {
+            return query.get();
+        } finally {
+            r.unlock();
+        }
+    }
+
+    /** Closes the store. */
+    @Override
+    public void close() throws SyncException {
+        try {
+            store.close();
+        } catch (IOException e) {
+            throw new SyncException(SyncError.STORAGE, "cannot close the store of graph " + id, e);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package aranya.sync.graph;
+
+import java.util.HexFormat;
+
+/** The id of a graph (team): by definition the id of its init command. */
+public final class GraphId extends Id32 implements Comparable<GraphId> {
+    private GraphId(byte[] bytes) {
+        super(bytes);
+    }
+
+    /** The graph whose init command has this id. */
+    public static GraphId of(CommandId initId) {
+        return new GraphId(initId.rawBytes());
+    }
+
+    /** The id with these 32 bytes (copied). */
+    public static GraphId of(byte[] bytes) {
+        return new GraphId(bytes);
+    }
+
+    /** The id written as 64 hex digits. */
+    public static GraphId fromHex(String hex) {
+        return new GraphId(HexFormat.of().parseHex(hex));
+    }
+
+    /** The id of this graph's init command. */
+    public CommandId initId() {
+        return CommandId.of(rawBytes());
+    }
+
+    @Override
+    public int compareTo(GraphId other) {
+        return compareBytes(other);
+    }
+}

@@ -1,0 +1,340 @@
+package aranya.sync.graph;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+
+/**
+ * The in-memory index of one graph. Commands get dense numbers in insertion order, so parents
+ * are numbered before children. Commands are grouped into segments: chains in which every
+ * command's only parent is the previous command. Segment boundaries are local to this
+ * replica (as in Aranya) and never leave it.
+ *
+ * <p>Not thread-safe: {@link Graph} guards it with a read-write lock. Changes made during a
+ * batch can be undone with {@link #mark()} and {@link #rollback(Mark)}.
+ */
+final class GraphIndex implements DagView {
+    static final int NONE = -1;
+
+    private Command[] commands = new Command[1024];
+    private int[] parentA = new int[1024];
+    private int[] parentB = new int[1024];
+    private long[] maxCuts = new long[1024];
+    private int[] segmentOf = new int[1024];
+    private int[] positionOf = new int[1024];
+    private int[] childCount = new int[1024];
+    private int size;
+
+    private final Map<CommandId, Integer> byId = new HashMap<>();
+    /** Command numbers of each segment, first to last. */
+    private final List<IntList> segments = new ArrayList<>();
+    /** Commands without children. */
+    private final Set<Integer> heads = new LinkedHashSet<>();
+    private final IntList finalizes = new IntList();
+
+    /** Undo log of pre-existing segments extended since the last mark: pairs (segment, old size). */
+    private final IntList extensions = new IntList();
+
+    /** A point to roll back to. */
+    record Mark(int size, int segmentCount, int finalizeCount, int[] heads) {}
+
+    int size() {
+        return size;
+    }
+
+    Command command(int n) {
+        return commands[n];
+    }
+
+    /** The number of the command with this id, or {@link #NONE}. */
+    int indexOf(CommandId id) {
+        Integer n = byId.get(id);
+        return n == null ? NONE : n;
+    }
+
+    long maxCut(int n) {
+        return maxCuts[n];
+    }
+
+    Address address(int n) {
+        return new Address(commands[n].id(), maxCuts[n]);
+    }
+
+    int[] heads() {
+        return heads.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    IntList finalizes() {
+        return finalizes;
+    }
+
+    @Override
+    public int parentCount(int node) {
+        return parentA[node] == NONE ? 0 : parentB[node] == NONE ? 1 : 2;
+    }
+
+    @Override
+    public int parent(int node, int k) {
+        return k == 0 ? parentA[node] : parentB[node];
+    }
+
+    @Override
+    public Priority priority(int node) {
+        return commands[node].priority();
+    }
+
+    @Override
+    public CommandId id(int node) {
+        return commands[node].id();
+    }
+
+    Mark mark() {
+        extensions.truncate(0);
+        return new Mark(size, segments.size(), finalizes.size(), heads());
+    }
+
+    /** Appends a command whose parents (by number, NONE for absent) are already present. */
+    int add(Command command, int pa, int pb) {
+        ensureCapacity(size + 1);
+        int n = size;
+        commands[n] = command;
+        parentA[n] = pa;
+        parentB[n] = pb;
+        maxCuts[n] = pa == NONE ? 0 : 1 + Math.max(maxCuts[pa], pb == NONE ? 0 : maxCuts[pb]);
+        if (pa != NONE && pb == NONE && isSegmentTail(pa)) {
+            int segment = segmentOf[pa];
+            IntList chain = segments.get(segment);
+            extensions.add(segment);
+            extensions.add(chain.size());
+            segmentOf[n] = segment;
+            positionOf[n] = chain.size();
+            chain.add(n);
+        } else {
+            IntList chain = new IntList();
+            chain.add(n);
+            segmentOf[n] = segments.size();
+            positionOf[n] = 0;
+            segments.add(chain);
+        }
+        for (int p : new int[] {pa, pb}) {
+            if (p != NONE) {
+                childCount[p]++;
+                heads.remove(p);
+            }
+        }
+        heads.add(n);
+        if (command.priority() instanceof Priority.Finalize) {
+            finalizes.add(n);
+        }
+        byId.put(command.id(), n);
+        size++;
+        return n;
+    }
+
+    private boolean isSegmentTail(int n) {
+        return childCount[n] == 0 && segments.get(segmentOf[n]).last() == n;
+    }
+
+    /** Forgets every command added since the mark. */
+    void rollback(Mark mark) {
+        for (int n = size - 1; n >= mark.size(); n--) {
+            byId.remove(commands[n].id());
+            for (int p : new int[] {parentA[n], parentB[n]}) {
+                if (p != NONE) {
+                    childCount[p]--;
+                }
+            }
+            commands[n] = null;
+        }
+        size = mark.size();
+        while (segments.size() > mark.segmentCount()) {
+            segments.remove(segments.size() - 1);
+        }
+        for (int i = extensions.size() - 2; i >= 0; i -= 2) {
+            int segment = extensions.get(i);
+            if (segment < mark.segmentCount()) {
+                segments.get(segment).truncate(extensions.get(i + 1));
+            }
+        }
+        extensions.truncate(0);
+        finalizes.truncate(mark.finalizeCount());
+        heads.clear();
+        for (int h : mark.heads()) {
+            heads.add(h);
+        }
+    }
+
+    /**
+     * Whether a is an ancestor of b or equal to it. Walks back from b segment by segment,
+     * highest max cut first, skipping segments already seen and everything below a's max cut.
+     */
+    boolean isAncestorOrEqual(int a, int b) {
+        if (a == b) {
+            return true;
+        }
+        long target = maxCuts[a];
+        if (target >= maxCuts[b]) {
+            return false;
+        }
+        int targetSegment = segmentOf[a];
+        PriorityQueue<Integer> frontier = new PriorityQueue<>(Comparator.comparingLong((Integer n) -> maxCuts[n]).reversed());
+        Set<Integer> seenSegments = new HashSet<>();
+        frontier.add(b);
+        while (!frontier.isEmpty()) {
+            int n = frontier.poll();
+            int segment = segmentOf[n];
+            if (segment == targetSegment) {
+                // The highest location reached in a's segment comes first: decide here.
+                return positionOf[n] >= positionOf[a];
+            }
+            if (!seenSegments.add(segment)) {
+                continue;
+            }
+            int first = segments.get(segment).get(0);
+            for (int k = 0; k < parentCount(first); k++) {
+                int p = parent(first, k);
+                if (maxCuts[p] >= target) {
+                    frontier.add(p);
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The responder's query: every command that is neither an ancestor of nor equal to any
+     * of the given commands, parents first. Walks back from the head over segments in
+     * descending max cut, carrying a covered flag (ancestor of a known command) and deciding
+     * each segment's range only after every location above it is done, as Aranya's
+     * find_needed_segments does. It stops once nothing uncovered is left that could matter,
+     * so its cost grows with the answer and the segments next to it, not with the graph.
+     */
+    int[] missing(int[] known) {
+        record Entry(long maxCut, int segment, int position, boolean covered) {}
+        PriorityQueue<Entry> queue = new PriorityQueue<>(Comparator.comparingLong(Entry::maxCut).reversed());
+        Map<Integer, int[]> reach = new HashMap<>(); // segment -> {highest needed position, highest covered position}
+        int uncoveredQueued = 0;
+        long lowestNeededStart = Long.MAX_VALUE;
+
+        for (int h : heads) {
+            queue.add(new Entry(maxCuts[h], segmentOf[h], positionOf[h], false));
+            uncoveredQueued++;
+        }
+        for (int k : known) {
+            queue.add(new Entry(maxCuts[k], segmentOf[k], positionOf[k], true));
+        }
+        while (!queue.isEmpty()) {
+            if (uncoveredQueued == 0 && queue.peek().maxCut() < lowestNeededStart) {
+                break; // what is left lies below every needed range and can change none of them
+            }
+            Entry e = queue.poll();
+            int[] r = reach.computeIfAbsent(e.segment(), s -> new int[] {-1, -1});
+            int first = segments.get(e.segment()).get(0);
+            if (e.covered()) {
+                if (r[1] >= e.position()) {
+                    continue;
+                }
+                boolean firstCover = r[1] < 0;
+                r[1] = e.position();
+                if (firstCover) {
+                    for (int k = 0; k < parentCount(first); k++) {
+                        int p = parent(first, k);
+                        queue.add(new Entry(maxCuts[p], segmentOf[p], positionOf[p], true));
+                    }
+                }
+            } else {
+                uncoveredQueued--;
+                if (r[0] >= e.position()) {
+                    continue;
+                }
+                boolean firstReach = r[0] < 0;
+                r[0] = e.position();
+                if (firstReach) {
+                    lowestNeededStart = Math.min(lowestNeededStart, maxCuts[first]);
+                    if (r[1] < 0) {
+                        for (int k = 0; k < parentCount(first); k++) {
+                            int p = parent(first, k);
+                            queue.add(new Entry(maxCuts[p], segmentOf[p], positionOf[p], false));
+                            uncoveredQueued++;
+                        }
+                    }
+                }
+            }
+        }
+        // Ranges sorted by the max cut of their first command are in parents-first order.
+        List<int[]> ranges = new ArrayList<>();
+        int total = 0;
+        for (Map.Entry<Integer, int[]> e : reach.entrySet()) {
+            int[] r = e.getValue();
+            if (r[0] > r[1]) {
+                ranges.add(new int[] {e.getKey(), r[1] + 1, r[0]});
+                total += r[0] - r[1];
+            }
+        }
+        ranges.sort(Comparator.<int[]>comparingLong(r -> maxCuts[segments.get(r[0]).get(r[1])]).thenComparingInt(r -> r[0]));
+        int[] out = new int[total];
+        int i = 0;
+        for (int[] r : ranges) {
+            IntList chain = segments.get(r[0]);
+            for (int pos = r[1]; pos <= r[2]; pos++) {
+                out[i++] = chain.get(pos);
+            }
+        }
+        return out;
+    }
+
+    /** The heads of each segment, breadth-first back from the head: the requester's sample. */
+    List<Integer> segmentHeadsBreadthFirst(int limit, int[] skipBelow) {
+        List<Integer> out = new ArrayList<>();
+        Set<Integer> seenSegments = new HashSet<>();
+        java.util.ArrayDeque<Integer> queue = new java.util.ArrayDeque<>();
+        for (int h : heads) {
+            queue.add(h);
+        }
+        while (!queue.isEmpty() && out.size() < limit) {
+            int n = queue.poll();
+            int segment = segmentOf[n];
+            if (!seenSegments.add(segment)) {
+                continue;
+            }
+            boolean covered = false;
+            for (int s : skipBelow) {
+                if (isAncestorOrEqual(n, s)) {
+                    covered = true;
+                    break;
+                }
+            }
+            if (covered) {
+                continue;
+            }
+            IntList chain = segments.get(segment);
+            out.add(chain.last());
+            int first = chain.get(0);
+            for (int k = 0; k < parentCount(first); k++) {
+                queue.add(parent(first, k));
+            }
+        }
+        return out;
+    }
+
+    private void ensureCapacity(int needed) {
+        if (needed <= commands.length) {
+            return;
+        }
+        int cap = Math.max(needed, commands.length * 2);
+        commands = Arrays.copyOf(commands, cap);
+        parentA = Arrays.copyOf(parentA, cap);
+        parentB = Arrays.copyOf(parentB, cap);
+        maxCuts = Arrays.copyOf(maxCuts, cap);
+        segmentOf = Arrays.copyOf(segmentOf, cap);
+        positionOf = Arrays.copyOf(positionOf, cap);
+        childCount = Arrays.copyOf(childCount, cap);
+    }
+}

@@ -1,0 +1,107 @@
+package aranya.sync.graph.storage;
+
+import aranya.sync.graph.Address;
+import aranya.sync.graph.Bytes;
+import aranya.sync.graph.Command;
+import aranya.sync.graph.CommandId;
+import aranya.sync.graph.Prior;
+import aranya.sync.graph.Priority;
+import java.io.IOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * The on-disk encoding of a batch of commands (the body of one log record). Fixed-width
+ * big-endian fields; every length is checked against the record before it is used.
+ * <pre>
+ *   batch   = u32 count, command*
+ *   command = id[32] | u8 priority rank [u32 basic value] | u8 parent count (0..2)
+ *             | (id[32] u64 maxCut)* | u32 policy length | policy | u32 payload length | payload
+ * </pre>
+ */
+final class CommandRecords {
+    private CommandRecords() {}
+
+    static byte[] encode(List<Command> batch) {
+        int size = 4;
+        for (Command c : batch) {
+            size += 32 + 5 + 1 + 40 * c.parent().addresses().size() + 8 + c.policy().length() + c.payload().length();
+        }
+        ByteBuffer out = ByteBuffer.allocate(size);
+        out.putInt(batch.size());
+        for (Command c : batch) {
+            out.put(c.id().toByteArray());
+            out.put((byte) c.priority().rank());
+            if (c.priority() instanceof Priority.Basic(long v)) {
+                out.putInt((int) v);
+            }
+            List<Address> parents = c.parent().addresses();
+            out.put((byte) parents.size());
+            for (Address p : parents) {
+                out.put(p.id().toByteArray()).putLong(p.maxCut());
+            }
+            out.putInt(c.policy().length());
+            c.policy().writeTo(out);
+            out.putInt(c.payload().length());
+            c.payload().writeTo(out);
+        }
+        return java.util.Arrays.copyOf(out.array(), out.position());
+    }
+
+    /** Decodes a batch whose checksum already matched; a mismatch here is corruption, not a torn write. */
+    static void decode(ByteBuffer in, java.util.function.Consumer<Command> sink) throws IOException {
+        try {
+            int count = in.getInt();
+            for (int i = 0; i < count; i++) {
+                CommandId id = CommandId.of(bytes(in, 32));
+                int rank = Byte.toUnsignedInt(in.get());
+                Priority priority = switch (rank) {
+                    case 0 -> Priority.MERGE;
+                    case 1 -> Priority.basic(Integer.toUnsignedLong(in.getInt()));
+                    case 2 -> Priority.FINALIZE;
+                    case 3 -> Priority.INIT;
+                    default -> throw new IOException("stored command has priority rank " + rank);
+                };
+                int parentCount = Byte.toUnsignedInt(in.get());
+                Prior parent = switch (parentCount) {
+                    case 0 -> Prior.NONE;
+                    case 1 -> new Prior.Single(address(in));
+                    case 2 -> new Prior.Merge(address(in), address(in));
+                    default -> throw new IOException("stored command has " + parentCount + " parents");
+                };
+                Bytes policy = Bytes.of(bytes(in, length(in)));
+                Bytes payload = Bytes.of(bytes(in, length(in)));
+                sink.accept(new Command(id, priority, parent, policy, payload));
+            }
+            if (in.hasRemaining()) {
+                throw new IOException("stored batch has " + in.remaining() + " trailing bytes");
+            }
+        } catch (BufferUnderflowException | IllegalArgumentException e) {
+            throw new IOException("stored batch does not decode", e);
+        }
+    }
+
+    private static Address address(ByteBuffer in) throws IOException {
+        CommandId id = CommandId.of(bytes(in, 32));
+        long maxCut = in.getLong();
+        if (maxCut < 0) {
+            throw new IOException("stored address has max cut " + maxCut);
+        }
+        return new Address(id, maxCut);
+    }
+
+    private static int length(ByteBuffer in) throws IOException {
+        int n = in.getInt();
+        if (n < 0 || n > in.remaining()) {
+            throw new IOException("stored length " + Integer.toUnsignedString(n) + " exceeds the " + in.remaining() + " bytes left");
+        }
+        return n;
+    }
+
+    private static byte[] bytes(ByteBuffer in, int n) {
+        byte[] b = new byte[n];
+        in.get(b);
+        return b;
+    }
+}

@@ -1,0 +1,255 @@
+package aranya.sync.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import aranya.sync.SyncError;
+import aranya.sync.SyncException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+
+class GraphTest {
+    private final DeviceKey founder = DeviceKey.generate();
+    private final DeviceKey member = DeviceKey.generate();
+    private final DeviceKey outsider = DeviceKey.generate();
+
+    private static void assertFails(SyncError error, ThrowingCallable call) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(error));
+    }
+
+    @Test
+    void teamGraphIdIsTheInitCommandsId() throws Exception {
+        try (Replica r = Replica.found(founder)) {
+            Command init = r.graph.weave().get(0);
+            assertThat(r.graph.id()).isEqualTo(GraphId.of(init.id()));
+            assertThat(init.priority()).isEqualTo(Priority.INIT);
+            assertThat(r.graph.head()).contains(new Address(init.id(), 0));
+        }
+    }
+
+    @Test
+    void appendedCommandsWeaveInOrderAndSurviveReopen() throws Exception {
+        try (Replica r = Replica.found(founder)) {
+            Command one = r.append(founder, "one");
+            Command two = r.append(founder, "two");
+            assertThat(two.maxCut()).isEqualTo(2);
+            assertThat(r.graph.weave()).extracting(Command::id).endsWith(one.id(), two.id());
+            try (Graph reopened = r.reopen()) {
+                assertThat(reopened.weave()).isEqualTo(r.graph.weave());
+                assertThat(reopened.head()).isEqualTo(r.graph.head());
+            }
+        }
+    }
+
+    @Test
+    void duplicatesAreSkipped() throws Exception {
+        try (Replica a = Replica.found(founder)) {
+            Command one = a.append(founder, "one");
+            int size = a.graph.size();
+            AddResult again = a.graph.addCommands(List.of(one, one));
+            assertThat(again.added()).isZero();
+            assertThat(a.graph.size()).isEqualTo(size);
+        }
+    }
+
+    @Test
+    void unknownParentFailsTheWholeBatchAndLeavesNothing() throws Exception {
+        try (Replica a = Replica.found(founder); Replica b = Replica.empty(a.graph.id())) {
+            List<Command> all = new ArrayList<>(List.of(a.graph.weave().get(0)));
+            Command one = a.append(founder, "one");
+            Command two = a.append(founder, "two");
+            assertFails(SyncError.NO_SUCH_PARENT, () -> b.graph.addCommands(List.of(all.get(0), two)));
+            assertThat(b.graph.isEmpty()).isTrue();
+            assertThat(b.graph.addCommands(List.of(all.get(0), one, two)).added()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aBadCommandAfterGoodOnesLeavesNothingVisibleOrStored() throws Exception {
+        try (Replica a = Replica.found(founder); Replica b = Replica.empty(a.graph.id())) {
+            Command init = a.graph.weave().get(0);
+            b.graph.addCommands(List.of(init));
+            Command one = a.append(founder, "one");
+            Command two = a.append(founder, "two");
+            Command forged = withId(a.append(founder, "three"), CommandId.of(new byte[32]));
+            assertFails(SyncError.INVALID_COMMAND_ID, () -> b.graph.addCommands(List.of(one, two, forged)));
+            assertThat(b.graph.contains(one.id())).isFalse();
+            assertThat(b.graph.head()).contains(init.address());
+            try (Graph reopened = b.reopen()) {
+                assertThat(reopened.size()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void rejectsWrongIdBadSignatureAndBadMergeId() throws Exception {
+        try (Replica a = Replica.found(founder); Replica b = Replica.empty(a.graph.id())) {
+            b.graph.addCommands(List.of(a.graph.weave().get(0)));
+            Command one = a.append(founder, "one");
+            assertFails(SyncError.INVALID_COMMAND_ID, () -> b.graph.addCommands(List.of(withId(one, TestDag.idOf("x")))));
+
+            // A signature that does not verify, under an id that does match it.
+            SignedContent content = one.verify().orElseThrow();
+            byte[] badSig = content.signature().toByteArray();
+            badSig[0] ^= 1;
+            SignedContent forged = new SignedContent(content.authorPublicKey(), content.kind(), content.fields(), Bytes.of(badSig));
+            byte[] digest = Command.digest(content.authorKeyId(), content.kind(), a.graph.weave().get(0).id(),
+                    one.priority(), Bytes.EMPTY, content.fields());
+            CommandId id = CommandId.of(TupleHash.hash("PolicyCommandId-v1", digest, badSig));
+            Command badSignature = new Command(id, one.priority(), one.parent(), Bytes.EMPTY, forged.encode());
+            assertFails(SyncError.BAD_SIGNATURE, () -> b.graph.addCommands(List.of(badSignature)));
+
+            Command merge = Command.merge(one.address(), a.graph.weave().get(0).address());
+            assertFails(SyncError.BAD_MERGE_ID, () -> b.graph.addCommands(List.of(one, withId(merge, TestDag.idOf("m")))));
+            assertThat(b.graph.size()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void rejectsAnInitCommandOfAnotherGraph() throws Exception {
+        try (Replica a = Replica.found(founder); Replica other = Replica.found(member);
+                Replica b = Replica.empty(a.graph.id())) {
+            Command foreignInit = other.graph.weave().get(0);
+            assertFails(SyncError.WRONG_GRAPH, () -> b.graph.addCommands(List.of(foreignInit)));
+            b.graph.addCommands(List.of(a.graph.weave().get(0)));
+            assertFails(SyncError.WRONG_GRAPH, () -> b.graph.addCommands(List.of(foreignInit)));
+        }
+    }
+
+    @Test
+    void rejectsAParentMaxCutThatIsNotTheStoredOne() throws Exception {
+        try (Replica a = Replica.found(founder); Replica b = Replica.empty(a.graph.id())) {
+            Command init = a.graph.weave().get(0);
+            Command lying = Command.action(founder, new Address(init.id(), 7), Priority.basic(1), "x", Bytes.EMPTY);
+            assertFails(SyncError.MALFORMED, () -> b.graph.addCommands(List.of(init, lying)));
+            assertThat(b.graph.isEmpty()).isTrue();
+        }
+    }
+
+    @Test
+    void policyAcceptsMembersOnlyWhereTheirGrantIsAnAncestor() throws Exception {
+        try (Replica a = Replica.found(founder)) {
+            assertFails(SyncError.POLICY_REJECTED, () -> a.append(outsider, "hello"));
+            Address beforeGrant = a.graph.head().orElseThrow();
+            a.graph.append(founder, Priority.basic(1), TeamMembersPolicy.ADD_MEMBER, Bytes.of(outsider.publicKey()));
+            Command accepted = a.append(outsider, "hello");
+            assertThat(a.graph.contains(accepted.id())).isTrue();
+
+            // The same author on a branch that does not contain the grant is refused.
+            Command sideways = Command.action(outsider, beforeGrant, Priority.basic(1), "side", Bytes.EMPTY);
+            assertFails(SyncError.POLICY_REJECTED, () -> a.graph.addCommands(List.of(sideways)));
+        }
+    }
+
+    @Test
+    void foundingMembersMayWriteFromTheStart() throws Exception {
+        try (Replica a = Replica.found(founder, member)) {
+            assertThat(a.graph.contains(a.append(member, "hi").id())).isTrue();
+        }
+    }
+
+    @Test
+    void concurrentFinalizeCommandsAreRefused() throws Exception {
+        try (Replica a = Replica.found(founder); Replica b = Replica.empty(a.graph.id())) {
+            Command init = a.graph.weave().get(0);
+            b.graph.addCommands(List.of(init));
+            a.graph.append(founder, Priority.FINALIZE, "finalize", Bytes.EMPTY);
+            Command theirs = b.graph.append(founder, Priority.FINALIZE, "finalize", Bytes.of(new byte[] {1}));
+            assertFails(SyncError.PARALLEL_FINALIZE, () -> a.graph.addCommands(List.of(theirs)));
+            // Sequential finalize commands are fine.
+            assertThat(a.graph.append(founder, Priority.FINALIZE, "finalize", Bytes.of(new byte[] {2})).priority())
+                    .isEqualTo(Priority.FINALIZE);
+        }
+    }
+
+    @Test
+    void divergentReplicasMergeToTheSameHead() throws Exception {
+        try (Replica a = Replica.found(founder, member); Replica b = Replica.empty(a.graph.id())) {
+            b.pullFrom(a);
+            a.append(founder, "a1");
+            a.append(founder, "a2");
+            b.append(member, "b1");
+            AddResult atA = a.pullFrom(b);
+            assertThat(atA.merges()).isEqualTo(1);
+            AddResult atB = b.pullFrom(a);
+            assertThat(atB.head()).isEqualTo(atA.head());
+            assertThat(b.graph.weave()).isEqualTo(a.graph.weave());
+            assertThat(a.graph.missing(b.graph.sample(List.of(), 100))).isEmpty();
+        }
+    }
+
+    @Test
+    void storageFailureLeavesNothingVisibleAndTheGraphUsable() throws Exception {
+        FailingStore store = new FailingStore(new aranya.sync.graph.storage.InMemoryStorageProvider());
+        Command init = TeamMembersPolicy.createTeam(founder, List.of());
+        store.open(GraphId.of(init.id()));
+        try (Graph g = Graph.open(store.store, new TeamMembersPolicy())) {
+            g.addCommands(List.of(init));
+            store.failNext = true;
+            assertFails(SyncError.STORAGE, () -> g.append(founder, Priority.basic(1), "x", Bytes.EMPTY));
+            assertThat(g.size()).isEqualTo(1);
+            assertThat(g.append(founder, Priority.basic(1), "y", Bytes.EMPTY).maxCut()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void ancestryQueries() throws Exception {
+        try (Replica a = Replica.found(founder)) {
+            Address init = a.graph.head().orElseThrow();
+            Command one = a.append(founder, "one");
+            assertThat(a.graph.isAncestorOrEqual(init, one.address())).isTrue();
+            assertThat(a.graph.isAncestorOrEqual(one.address(), init)).isFalse();
+            assertThat(a.graph.isAncestorOrEqual(one.address(), one.address())).isTrue();
+            assertThat(a.graph.isAncestorOrEqual(new Address(one.id(), 5), one.address())).isFalse();
+            assertThat(a.graph.locate(one.id())).contains(one.address());
+        }
+    }
+
+    private static Command withId(Command c, CommandId id) {
+        return new Command(id, c.priority(), c.parent(), c.policy(), c.payload());
+    }
+
+    /** A provider whose store can be told to fail its next append. */
+    private static final class FailingStore {
+        private final StorageProvider inner;
+        GraphStore store;
+        volatile boolean failNext;
+
+        FailingStore(StorageProvider inner) {
+            this.inner = inner;
+        }
+
+        void open(GraphId id) throws IOException {
+            GraphStore real = inner.open(id);
+            store = new GraphStore() {
+                @Override
+                public GraphId graphId() {
+                    return real.graphId();
+                }
+
+                @Override
+                public void replay(Consumer<Command> sink) throws IOException {
+                    real.replay(sink);
+                }
+
+                @Override
+                public void append(List<Command> batch) throws IOException {
+                    if (failNext) {
+                        failNext = false;
+                        throw new IOException("disk full (simulated)");
+                    }
+                    real.append(batch);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    real.close();
+                }
+            };
+        }
+    }
+}
