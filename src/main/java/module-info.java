@@ -1,6 +1,9 @@
 /**
- * aranya-sync: Aranya command-graph sync. See docs/modules.md for what each package is for.
+ * aranya-sync: Aranya command-graph sync, embeddable in any JVM application.
+ * docs/modules.md says what each exported package is for and what stays internal.
  */
 module aranya.sync {
     exports aranya.sync;
+    exports aranya.sync.graph;
+    exports aranya.sync.graph.storage;
 }

@@ -17,7 +17,12 @@ public sealed interface Priority extends Comparable<Priority> {
         return new Basic(value);
     }
 
-    record Merge() implements Priority {}
+    record Merge() implements Priority {
+        @Override
+        public String toString() {
+            return "Merge";
+        }
+    }
 
     record Basic(long value) implements Priority {
         public Basic {
@@ -25,11 +30,26 @@ public sealed interface Priority extends Comparable<Priority> {
                 throw new IllegalArgumentException("a basic priority is a u32, got " + value);
             }
         }
+
+        @Override
+        public String toString() {
+            return "Basic(" + value + ")";
+        }
     }
 
-    record Finalize() implements Priority {}
+    record Finalize() implements Priority {
+        @Override
+        public String toString() {
+            return "Finalize";
+        }
+    }
 
-    record Init() implements Priority {}
+    record Init() implements Priority {
+        @Override
+        public String toString() {
+            return "Init";
+        }
+    }
 
     /** Position of the variant in Aranya's declaration order (also its postcard tag). */
     default int rank() {
