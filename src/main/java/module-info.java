@@ -3,6 +3,8 @@
  * docs/modules.md says what each exported package is for and what stays internal.
  */
 module aranya.sync {
+    requires org.bouncycastle.provider;
+
     exports aranya.sync;
     exports aranya.sync.graph;
     exports aranya.sync.graph.storage;

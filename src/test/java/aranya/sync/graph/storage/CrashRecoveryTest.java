@@ -35,7 +35,8 @@ class CrashRecoveryTest {
         Random rnd = new Random(7);
         List<CommandId> acknowledged = new ArrayList<>();
         String java = ProcessHandle.current().info().command().orElse("java");
-        String classpath = "target/classes" + File.pathSeparator + "target/test-classes";
+        String classpath = String.join(File.pathSeparator, codeSource(CrashIngestChild.class), codeSource(Graph.class),
+                codeSource(org.bouncycastle.math.ec.rfc8032.Ed25519.class));
         for (int i = 0; i < ITERATIONS; i++) {
             Process child = new ProcessBuilder(java, "-cp", classpath, CrashIngestChild.class.getName(), dir.toString())
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -62,5 +63,9 @@ class CrashRecoveryTest {
             }
         }
         assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(ITERATIONS);
+    }
+
+    private static String codeSource(Class<?> c) throws Exception {
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 }
