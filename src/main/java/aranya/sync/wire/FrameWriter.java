@@ -1,0 +1,49 @@
+package aranya.sync.wire;
+
+import aranya.sync.SyncError;
+import aranya.sync.SyncException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Objects;
+
+/**
+ * Writes messages to a stream as frames: a {@code u32} big-endian length, then the message
+ * (Aranya daemon {@code sync/transport/quic/stream.rs}). Because every message carries its
+ * length, neither side needs the end of the stream to find where a message ends, which is what
+ * lets one stream carry a request and a response in each direction (bidirectional sync).
+ * The mirror of {@link FrameReader}. The caller owns the stream and closes it.
+ */
+public final class FrameWriter {
+    /** Bytes in a frame's length prefix. */
+    static final int HEADER_LENGTH = 4;
+
+    private final OutputStream out;
+    private final int maxFrame;
+
+    /** A writer of frames of at most maxFrame bytes (not counting the length prefix). */
+    public FrameWriter(OutputStream out, int maxFrame) {
+        this.out = Objects.requireNonNull(out, "out");
+        if (maxFrame < 0) {
+            throw new IllegalArgumentException("maxFrame must be >= 0, got " + maxFrame);
+        }
+        this.maxFrame = maxFrame;
+    }
+
+    /**
+     * Writes one message as a frame and flushes it, so the peer can act on it at once.
+     *
+     * @throws SyncException {@link SyncError#MESSAGE_TOO_LARGE} if the message exceeds the
+     *     maximum; the peer would refuse it, so our own oversized message fails here, loudly
+     * @throws IOException if the stream fails
+     */
+    public void writeFrame(byte[] message) throws IOException, SyncException {
+        if (message.length > maxFrame) {
+            throw new SyncException(SyncError.MESSAGE_TOO_LARGE,
+                    "frame of " + message.length + " bytes exceeds the maximum of " + maxFrame);
+        }
+        int length = message.length;
+        out.write(new byte[] {(byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length});
+        out.write(message);
+        out.flush();
+    }
+}
