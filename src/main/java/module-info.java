@@ -4,8 +4,10 @@
  */
 module aranya.sync {
     requires org.bouncycastle.provider;
+    requires tech.kwik.core;
 
     exports aranya.sync;
     exports aranya.sync.graph;
     exports aranya.sync.graph.storage;
+    exports aranya.sync.protocol;
 }

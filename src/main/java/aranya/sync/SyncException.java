@@ -26,6 +26,11 @@ public class SyncException extends Exception {
         return error;
     }
 
+    /** The message without the error code in front. */
+    public String reason() {
+        return super.getMessage();
+    }
+
     @Override
     public String getMessage() {
         return error + ": " + super.getMessage();

@@ -24,6 +24,12 @@ import java.util.Optional;
  * @param payload for non-merge commands the encoded {@link SignedContent}; empty for merges
  */
 public record Command(CommandId id, Priority priority, Prior parent, Bytes policy, Bytes payload) {
+    /**
+     * The most bytes of policy plus payload a command may carry, so that any command fits in
+     * one sync message (Aranya's 205,824-byte limit) with room for its metadata.
+     */
+    public static final int MAX_CONTENT_BYTES = 200 * 1024;
+
     public Command {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(priority, "priority");
@@ -72,6 +78,10 @@ public record Command(CommandId id, Priority priority, Prior parent, Bytes polic
      * signed content of a non-merge command, empty for a merge.
      */
     public Optional<SignedContent> verify() throws SyncException {
+        if (policy.length() + payload.length() > MAX_CONTENT_BYTES) {
+            throw new SyncException(SyncError.MALFORMED, "command " + id + " carries " + (policy.length() + payload.length())
+                    + " bytes, more than " + MAX_CONTENT_BYTES);
+        }
         switch (parent) {
             case Prior.Merge(Address l, Address r) -> {
                 if (!(priority instanceof Priority.Merge) || !payload.isEmpty() || !policy.isEmpty()) {
@@ -98,7 +108,12 @@ public record Command(CommandId id, Priority priority, Prior parent, Bytes polic
                 }
             }
         }
-        SignedContent content = SignedContent.decode(payload);
+        SignedContent content;
+        try {
+            content = SignedContent.decode(payload);
+        } catch (SyncException e) {
+            throw new SyncException(e.error(), "command " + id + ": " + e.reason(), e);
+        }
         byte[] digest = digest(content.authorKeyId(), content.kind(), parentId(parent), priority, policy, content.fields());
         byte[] signature = content.signature().toByteArray();
         if (!CommandId.of(TupleHash.hash("PolicyCommandId-v1", digest, signature)).equals(id)) {
@@ -111,6 +126,10 @@ public record Command(CommandId id, Priority priority, Prior parent, Bytes polic
     }
 
     private static Command signed(DeviceKey author, Prior parent, Priority priority, String kind, Bytes fields, Bytes policy) {
+        if (fields.length() + policy.length() > MAX_CONTENT_BYTES - 512) {
+            throw new IllegalArgumentException("fields and policy of " + (fields.length() + policy.length())
+                    + " bytes leave no room for the signed envelope within " + MAX_CONTENT_BYTES + " bytes");
+        }
         byte[] digest = digest(author.keyId(), kind, parentId(parent), priority, policy, fields);
         byte[] signature = author.sign(digest);
         CommandId id = CommandId.of(TupleHash.hash("PolicyCommandId-v1", digest, signature));

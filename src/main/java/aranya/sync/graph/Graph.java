@@ -29,6 +29,8 @@ import java.util.stream.IntStream;
 public final class Graph implements AutoCloseable {
     /** Batches at least this long are verified on all cores. */
     private static final int PARALLEL_VERIFY_MIN = 8;
+    /** Sample places kept for exponentially spaced ancestors (enough for 2^32 commands). */
+    private static final int SAMPLE_SPREAD = 33;
 
     private final GraphId id;
     private final GraphStore store;
@@ -160,22 +162,35 @@ public final class Graph implements AutoCloseable {
     }
 
     /**
-     * The requester's sample: the given peer heads that are stored here, then the heads of
-     * local segments breadth-first back from the head, skipping what the peer heads already
-     * cover, up to limit addresses (Aranya's {@code SyncRequester::get_commands}).
+     * The requester's sample, at most limit addresses: the given peer heads that are stored
+     * here; then, as Aranya's {@code SyncRequester} does, the heads (and, unlike Aranya, the
+     * first commands) of local segments breadth-first back from the head, skipping what the
+     * peer heads cover; then ancestors of
+     * the head at exponentially growing distances, down to the init command, so that a
+     * responder that lacks our newest commands still finds a recent common point.
      */
     public List<Address> sample(Collection<Address> peerHeads, int limit) {
         return read(() -> {
-            List<Address> out = new ArrayList<>();
+            java.util.LinkedHashSet<Integer> picked = new java.util.LinkedHashSet<>();
             IntList cached = new IntList();
             for (Address a : peerHeads) {
                 int n = resolve(a);
-                if (n != GraphIndex.NONE && out.size() < limit) {
-                    out.add(index.address(n));
+                if (n != GraphIndex.NONE && picked.size() < limit) {
+                    picked.add(n);
                     cached.add(n);
                 }
             }
-            for (int n : index.segmentHeadsBreadthFirst(limit - out.size(), cached.toArray())) {
+            int[] heads = index.heads();
+            if (heads.length > 0) {
+                int spread = Math.min(SAMPLE_SPREAD, (limit - picked.size()) / 2);
+                picked.addAll(index.segmentHeadsBreadthFirst(limit - picked.size() - spread, cached.toArray()));
+                IntList far = index.exponentialAncestors(heads[0], limit - picked.size());
+                for (int i = 0; i < far.size() && picked.size() < limit; i++) {
+                    picked.add(far.get(i));
+                }
+            }
+            List<Address> out = new ArrayList<>(picked.size());
+            for (int n : picked) {
                 out.add(index.address(n));
             }
             return out;

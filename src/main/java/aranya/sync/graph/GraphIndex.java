@@ -290,7 +290,7 @@ final class GraphIndex implements DagView {
         return out;
     }
 
-    /** The heads of each segment, breadth-first back from the head: the requester's sample. */
+    /** The last and first command of each segment, breadth-first back from the head: the requester's sample. */
     List<Integer> segmentHeadsBreadthFirst(int limit, int[] skipBelow) {
         List<Integer> out = new ArrayList<>();
         Set<Integer> seenSegments = new HashSet<>();
@@ -317,9 +317,53 @@ final class GraphIndex implements DagView {
             IntList chain = segments.get(segment);
             out.add(chain.last());
             int first = chain.get(0);
+            // A segment usually starts where two peers last agreed (a merge or a fork), so its
+            // first command is worth a place too: Aranya's sample names only the last.
+            if (first != chain.last() && out.size() < limit) {
+                out.add(first);
+            }
             for (int k = 0; k < parentCount(first); k++) {
                 queue.add(parent(first, k));
             }
+        }
+        return out;
+    }
+
+    /**
+     * Ancestors of from at distances 1, 2, 4, 8, ... along first parents, ending with the init
+     * command: a responder that does not know our newest commands still finds a point close
+     * to where we diverged, so it resends little. Segments make each jump O(1) on chains.
+     */
+    IntList exponentialAncestors(int from, int limit) {
+        IntList out = new IntList();
+        int n = from;
+        long distance = 1;
+        while (out.size() < limit) {
+            long steps = distance - (distance >> 1); // from the previous point to this one
+            boolean atRoot = false;
+            while (steps > 0) {
+                int pos = positionOf[n];
+                IntList chain = segments.get(segmentOf[n]);
+                if (pos >= steps) {
+                    n = chain.get((int) (pos - steps));
+                    steps = 0;
+                } else {
+                    int first = chain.get(0);
+                    steps -= pos;
+                    if (parentA[first] == NONE) {
+                        n = first;
+                        atRoot = true;
+                        break;
+                    }
+                    n = parentA[first];
+                    steps--;
+                }
+            }
+            out.add(n);
+            if (atRoot || parentA[n] == NONE) {
+                break;
+            }
+            distance <<= 1;
         }
         return out;
     }

@@ -1,0 +1,120 @@
+package aranya.sync.protocol;
+
+import aranya.sync.SyncError;
+import aranya.sync.SyncException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Two {@link MessageStream}s joined in memory, for tests, benchmarks and peers in one
+ * process. Each direction is a queue of messages; finishing queues an end marker; closing
+ * one end makes the other end's calls fail as a reset stream would. Every receive waits at
+ * most the given deadline.
+ */
+public final class InMemoryMessageStream implements MessageStream {
+    private static final byte[] END = new byte[0];
+    private static final byte[] RESET = new byte[0];
+
+    private final String peer;
+    private final BlockingQueue<byte[]> inbox;
+    private final BlockingQueue<byte[]> outbox;
+    private final int maxMessageBytes;
+    private final Duration deadline;
+    private volatile boolean finished;
+    private volatile boolean closed;
+    private boolean peerFinished;
+
+    private InMemoryMessageStream(String peer, BlockingQueue<byte[]> inbox, BlockingQueue<byte[]> outbox,
+            int maxMessageBytes, Duration deadline) {
+        this.peer = peer;
+        this.inbox = inbox;
+        this.outbox = outbox;
+        this.maxMessageBytes = maxMessageBytes;
+        this.deadline = deadline;
+    }
+
+    /** A connected pair: what one end sends, the other receives. Index 0 is the client end. */
+    public static InMemoryMessageStream[] pair(int maxMessageBytes, Duration deadline) {
+        BlockingQueue<byte[]> toServer = new LinkedBlockingQueue<>();
+        BlockingQueue<byte[]> toClient = new LinkedBlockingQueue<>();
+        return new InMemoryMessageStream[] {
+            new InMemoryMessageStream("server", toClient, toServer, maxMessageBytes, deadline),
+            new InMemoryMessageStream("client", toServer, toClient, maxMessageBytes, deadline)
+        };
+    }
+
+    @Override
+    public void send(byte[] message) throws IOException, SyncException {
+        if (closed) {
+            throw new IOException("stream closed");
+        }
+        if (finished) {
+            throw new IOException("send after finish");
+        }
+        if (message.length > maxMessageBytes) {
+            throw new SyncException(SyncError.MESSAGE_TOO_LARGE, "message of " + message.length + " bytes exceeds " + maxMessageBytes);
+        }
+        outbox.add(message.clone());
+    }
+
+    @Override
+    public Optional<byte[]> receive() throws IOException, SyncException {
+        if (closed) {
+            throw new IOException("stream closed");
+        }
+        if (peerFinished) {
+            return Optional.empty();
+        }
+        byte[] message;
+        try {
+            message = inbox.poll(deadline.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while receiving", e);
+        }
+        if (message == null) {
+            throw new SyncException(SyncError.TIMEOUT, "no message from " + peer + " within " + deadline);
+        }
+        if (message == RESET) {
+            throw new IOException("stream reset by " + peer);
+        }
+        if (message == END) {
+            peerFinished = true;
+            return Optional.empty();
+        }
+        if (message.length > maxMessageBytes) {
+            throw new SyncException(SyncError.MESSAGE_TOO_LARGE, "message of " + message.length + " bytes exceeds " + maxMessageBytes);
+        }
+        return Optional.of(message);
+    }
+
+    @Override
+    public void finish() throws IOException {
+        if (closed) {
+            throw new IOException("stream closed");
+        }
+        if (!finished) {
+            finished = true;
+            outbox.add(END);
+        }
+    }
+
+    @Override
+    public String peer() {
+        return peer;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            if (!finished) {
+                outbox.add(RESET);
+            }
+        }
+    }
+}

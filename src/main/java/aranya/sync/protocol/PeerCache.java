@@ -1,0 +1,63 @@
+package aranya.sync.protocol;
+
+import aranya.sync.graph.Address;
+import aranya.sync.graph.Graph;
+import aranya.sync.graph.GraphId;
+import aranya.sync.wire.Limits;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Commands each peer is known to hold, per graph: at most {@link Limits#PEER_HEAD_MAX}
+ * addresses per (peer, graph), none an ancestor of another (Aranya's {@code PeerCache}).
+ * The requester adds what it received from a peer; the responder adds what a peer's sample
+ * named. A requester puts these first in its sample, so the responder finds a recent common
+ * point even when the rest of the sample is unknown to it. Kept in memory only, like Aranya's.
+ */
+public final class PeerCache {
+    private record Key(String peer, GraphId graph) {}
+
+    private final Map<Key, List<Address>> heads = new ConcurrentHashMap<>();
+
+    /** The addresses peer is known to hold in graph, newest first. */
+    public List<Address> heads(String peer, GraphId graph) {
+        return heads.getOrDefault(new Key(peer, graph), List.of());
+    }
+
+    /**
+     * Records that peer holds these commands of graph (all of which graph must hold too).
+     * Keeps only the addresses that no other recorded address descends from, newest first.
+     */
+    public void update(String peer, Graph graph, Collection<Address> held) {
+        if (held.isEmpty()) {
+            return;
+        }
+        heads.compute(new Key(peer, graph.id()), (k, old) -> {
+            List<Address> candidates = new ArrayList<>(old == null ? List.of() : old);
+            candidates.addAll(held);
+            candidates.sort(Comparator.comparingLong(Address::maxCut).reversed());
+            List<Address> kept = new ArrayList<>();
+            for (Address a : candidates) {
+                if (kept.size() == Limits.PEER_HEAD_MAX) {
+                    break;
+                }
+                if (!graph.contains(a.id()) || kept.contains(a)) {
+                    continue;
+                }
+                if (kept.stream().noneMatch(k2 -> graph.isAncestorOrEqual(a, k2))) {
+                    kept.add(a);
+                }
+            }
+            return List.copyOf(kept);
+        });
+    }
+
+    /** Forgets everything about peer, for example when it is removed. */
+    public void forget(String peer) {
+        heads.keySet().removeIf(k -> k.peer().equals(peer));
+    }
+}
