@@ -39,11 +39,19 @@ public final class InMemoryMessageStream implements MessageStream {
 
     /** A connected pair: what one end sends, the other receives. Index 0 is the client end. */
     public static InMemoryMessageStream[] pair(int maxMessageBytes, Duration deadline) {
+        return pair("client", "server", maxMessageBytes, deadline);
+    }
+
+    /**
+     * A connected pair between two named peers; each end's {@link #peer()} is the other's
+     * name, which is what keys the peer cache. Index 0 is the client end.
+     */
+    public static InMemoryMessageStream[] pair(String client, String server, int maxMessageBytes, Duration deadline) {
         BlockingQueue<byte[]> toServer = new LinkedBlockingQueue<>();
         BlockingQueue<byte[]> toClient = new LinkedBlockingQueue<>();
         return new InMemoryMessageStream[] {
-            new InMemoryMessageStream("server", toClient, toServer, maxMessageBytes, deadline),
-            new InMemoryMessageStream("client", toServer, toClient, maxMessageBytes, deadline)
+            new InMemoryMessageStream(server, toClient, toServer, maxMessageBytes, deadline),
+            new InMemoryMessageStream(client, toServer, toClient, maxMessageBytes, deadline)
         };
     }
 

@@ -72,9 +72,10 @@ public class GraphBenchmark {
         public void open() throws Exception {
             graph = BenchGraphs.open(size);
             Address at = graph.head().orElseThrow();
-            // Walk 10 commands back along first parents.
+            // Walk 10 commands back, through merges along the longer branch.
             for (int i = 0; i < 10; i++) {
-                at = graph.command(at.id()).orElseThrow().parent().addresses().get(0);
+                at = graph.command(at.id()).orElseThrow().parent().addresses().stream()
+                        .max(java.util.Comparator.comparingLong(Address::maxCut)).orElseThrow();
             }
             known = List.of(at);
             int missing = graph.missing(known).size();
