@@ -10,4 +10,5 @@ module aranya.sync {
     exports aranya.sync.graph;
     exports aranya.sync.graph.storage;
     exports aranya.sync.protocol;
+    exports aranya.sync.peers;
 }
