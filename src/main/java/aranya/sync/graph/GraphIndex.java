@@ -17,7 +17,8 @@ import java.util.Set;
  * command's only parent is the previous command. Segment boundaries are local to this
  * replica (as in Aranya) and never leave it.
  *
- * <p>Not thread-safe: {@link Graph} guards it with a read-write lock. Changes made during a
+ * <p>{@link Graph} guards it with a read-write lock (readers may run together; the is-ancestor
+ * memo has a lock of its own). Changes made during a
  * batch can be undone with {@link #mark()} and {@link #rollback(Mark)}.
  */
 final class GraphIndex implements DagView {
@@ -38,6 +39,29 @@ final class GraphIndex implements DagView {
     /** Commands without children. */
     private final Set<Integer> heads = new LinkedHashSet<>();
     private final IntList finalizes = new IntList();
+
+    /**
+     * For recently asked ancestors, the segments known to descend from them (least recently
+     * used first, bounded). Only ever true facts: segments are append-only, and rollback
+     * clears the numbers of the segments it removes.
+     */
+    private final Map<Integer, java.util.BitSet> descendantSegments = new RecentAncestors();
+    /** Readers share the graph's read lock and all update the memo, so it has a lock of its own. */
+    private final java.util.concurrent.locks.ReentrantLock memoLock = new java.util.concurrent.locks.ReentrantLock();
+
+    /** An access-ordered map that forgets its least recently used entry beyond 256. */
+    private static final class RecentAncestors extends java.util.LinkedHashMap<Integer, java.util.BitSet> {
+        private static final long serialVersionUID = 1L;
+
+        RecentAncestors() {
+            super(16, 0.75f, true);
+        }
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, java.util.BitSet> eldest) {
+            return size() > 256;
+        }
+    }
 
     /** Undo log of pre-existing segments extended since the last mark: pairs (segment, old size). */
     private final IntList extensions = new IntList();
@@ -157,6 +181,10 @@ final class GraphIndex implements DagView {
         while (segments.size() > mark.segmentCount()) {
             segments.remove(segments.size() - 1);
         }
+        descendantSegments.keySet().removeIf(n -> n >= mark.size());
+        for (java.util.BitSet known : descendantSegments.values()) {
+            known.clear(mark.segmentCount(), Math.max(mark.segmentCount(), known.length()));
+        }
         for (int i = extensions.size() - 2; i >= 0; i -= 2) {
             int segment = extensions.get(i);
             if (segment < mark.segmentCount()) {
@@ -172,11 +200,14 @@ final class GraphIndex implements DagView {
     }
 
     /**
-     * Whether a is an ancestor of b or equal to it. Walks back from b segment by segment,
-     * highest max cut first, skipping segments already seen and everything below a's max cut.
+     * Whether a is an ancestor of b or equal to it. The init command is everyone's ancestor.
+     * Otherwise walks back from b segment by segment, highest max cut first, skipping segments
+     * already seen and everything below a's max cut, and stopping early at a segment already
+     * known to descend from a: policies ask about the same few grant commands over and over,
+     * so after the first walk each answer takes a step or two however large the graph is.
      */
     boolean isAncestorOrEqual(int a, int b) {
-        if (a == b) {
+        if (a == b || parentA[a] == NONE) {
             return true;
         }
         long target = maxCuts[a];
@@ -192,7 +223,10 @@ final class GraphIndex implements DagView {
             int segment = segmentOf[n];
             if (segment == targetSegment) {
                 // The highest location reached in a's segment comes first: decide here.
-                return positionOf[n] >= positionOf[a];
+                return positionOf[n] >= positionOf[a] && remember(a, segmentOf[b]);
+            }
+            if (knownDescendant(a, segment)) {
+                return remember(a, segmentOf[b]);
             }
             if (!seenSegments.add(segment)) {
                 continue;
@@ -206,6 +240,32 @@ final class GraphIndex implements DagView {
             }
         }
         return false;
+    }
+
+    /**
+     * Records that segment descends from a. True for the whole segment when a lies outside it,
+     * because every path out of a segment leaves through its first command.
+     */
+    private boolean remember(int a, int segment) {
+        if (segment != segmentOf[a]) {
+            memoLock.lock();
+            try {
+                descendantSegments.computeIfAbsent(a, k -> new java.util.BitSet()).set(segment);
+            } finally {
+                memoLock.unlock();
+            }
+        }
+        return true;
+    }
+
+    private boolean knownDescendant(int a, int segment) {
+        memoLock.lock();
+        try {
+            java.util.BitSet known = descendantSegments.get(a);
+            return known != null && known.get(segment);
+        } finally {
+            memoLock.unlock();
+        }
     }
 
     /**

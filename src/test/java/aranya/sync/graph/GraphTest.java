@@ -146,6 +146,33 @@ class GraphTest {
     }
 
     @Test
+    void whatARolledBackBatchTaughtTheAncestryMemoIsForgotten() throws Exception {
+        try (Replica a = Replica.found(founder)) {
+            Address beforeGrant = a.append(founder, "b0").address();
+            Command grant = a.graph.append(founder, Priority.basic(1), TeamMembersPolicy.ADD_MEMBER, Bytes.of(outsider.publicKey()));
+            a.append(founder, "after grant");
+            // x1, x2 start a new segment below the grant; checking x2 teaches the memo that
+            // this segment descends from the grant. A command with an unknown parent then fails
+            // the batch during insertion, after that check, and rolls it all back.
+            Command x1 = Command.action(outsider, grant.address(), Priority.basic(1), "x1", Bytes.EMPTY);
+            Command x2 = Command.action(outsider, x1.address(), Priority.basic(1), "x2", Bytes.EMPTY);
+            Command orphan = Command.action(outsider, new Address(TestDag.idOf("nowhere"), 3), Priority.basic(1), "x3", Bytes.EMPTY);
+            assertFails(SyncError.NO_SUCH_PARENT, () -> a.graph.addCommands(List.of(x1, x2, orphan)));
+            // A branch from before the grant reuses that segment number; its outsider command must be refused.
+            List<Command> branch = new ArrayList<>();
+            Address p = beforeGrant;
+            for (int i = 0; i < 5; i++) {
+                Command z = Command.action(founder, p, Priority.basic(1), "z" + i, Bytes.EMPTY);
+                branch.add(z);
+                p = z.address();
+            }
+            branch.add(Command.action(outsider, p, Priority.basic(1), "y", Bytes.EMPTY));
+            assertFails(SyncError.POLICY_REJECTED, () -> a.graph.addCommands(branch));
+            assertThat(a.graph.addCommands(List.of(x1, x2)).added()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void foundingMembersMayWriteFromTheStart() throws Exception {
         try (Replica a = Replica.found(founder, member)) {
             assertThat(a.graph.contains(a.append(member, "hi").id())).isTrue();
