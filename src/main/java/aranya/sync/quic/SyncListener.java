@@ -1,0 +1,239 @@
+package aranya.sync.quic;
+
+import aranya.sync.SyncError;
+import aranya.sync.SyncException;
+import aranya.sync.graph.GraphId;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.security.cert.CertificateException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import tech.kwik.core.QuicConnection;
+import tech.kwik.core.QuicStream;
+import tech.kwik.core.server.ApplicationProtocolConnection;
+import tech.kwik.core.server.ApplicationProtocolConnectionFactory;
+import tech.kwik.core.server.ServerConnection;
+import tech.kwik.core.server.ServerConnectionConfig;
+import tech.kwik.core.server.ServerConnector;
+
+/**
+ * The server side of the transport: one UDP port that accepts QUIC connections for ALPN
+ * {@value #ALPN} and serves the streams peers open on them, each on a virtual thread of its
+ * own.
+ *
+ * <p>A stream whose first frame is an auth frame ({@link AuthCodec}) runs the team
+ * authentication exchange, which marks the connection authenticated for that team. Any other
+ * stream is a sync stream: it is refused with {@link SyncError#AUTH_FAILED} while its
+ * connection is authenticated for no team at all, and otherwise handed to the
+ * {@link SyncStreamHandler}, which must check the team its request names.
+ *
+ * <p>kwik's server calls {@code System.exit} when its socket fails; the listener's socket
+ * ({@link GuardedDatagramSocket}) never lets it.
+ */
+public final class SyncListener implements AutoCloseable {
+    /** The ALPN protocol id of aranya-sync over QUIC, version 1. */
+    public static final String ALPN = "aranya-sync/1";
+
+    private static final System.Logger LOG = System.getLogger(SyncListener.class.getName());
+    /** kwik's default connection id length, stated so the whole server configuration is explicit. */
+    private static final int CONNECTION_ID_LENGTH = 8;
+
+    private final TransportConfig config;
+    private final SyncStreamHandler handler;
+    private final TeamAuthResponder responder;
+    private final GuardedDatagramSocket socket;
+    private final TransportTimer timer;
+    private final ServerConnector connector;
+    private final NodeIdentity identity;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private SyncListener(TransportConfig config, SyncStreamHandler handler, TeamAuthResponder responder,
+            GuardedDatagramSocket socket, TransportTimer timer, NodeIdentity identity) throws IOException {
+        this.config = config;
+        this.handler = handler;
+        this.responder = responder;
+        this.socket = socket;
+        this.timer = timer;
+        this.identity = identity;
+        try {
+            connector = ServerConnector.builder()
+                    .withSocket(socket)
+                    .withKeyStore(identity.keyStore(), NodeIdentity.KEY_ALIAS, NodeIdentity.keyStorePassword(), NodeIdentity.curveName())
+                    .withConfiguration(serverConfig(config))
+                    .withLogger(new KwikLog(SyncListener.class.getName() + ".kwik"))
+                    .build();
+        } catch (CertificateException e) {
+            throw new IllegalStateException("kwik refused the node certificate", e);
+        }
+        connector.registerApplicationProtocol(ALPN, new ApplicationProtocolConnectionFactory() {
+            @Override
+            public ApplicationProtocolConnection createConnection(String protocol, QuicConnection connection) {
+                return new PeerConnection(connection);
+            }
+
+            @Override
+            public int maxConcurrentPeerInitiatedUnidirectionalStreams() {
+                return 0;
+            }
+
+            @Override
+            public int maxConcurrentPeerInitiatedBidirectionalStreams() {
+                return config.maxPeerStreams();
+            }
+        });
+        connector.start();
+    }
+
+    /**
+     * Starts listening.
+     *
+     * @param bindAddress where to listen, for example {@code 127.0.0.1} port 0 for any free port
+     * @param identity this node's certificate and key
+     * @param secrets the secrets of the teams this node serves
+     * @param handler what serves each authenticated sync stream
+     * @throws IOException if the address cannot be bound
+     */
+    public static SyncListener start(InetSocketAddress bindAddress, NodeIdentity identity, TeamSecrets secrets,
+            SyncStreamHandler handler, TransportConfig config) throws IOException {
+        Objects.requireNonNull(bindAddress, "bindAddress");
+        Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(secrets, "secrets");
+        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(config, "config");
+        GuardedDatagramSocket socket = new GuardedDatagramSocket(bindAddress);
+        TransportTimer timer = new TransportTimer("aranya-sync-listener-timer-" + socket.getLocalPort());
+        TeamAuthResponder responder = new TeamAuthResponder(secrets,
+                new FailedAuthLimiter(config.failedAuthLimit(), config.failedAuthWindow()), identity.certificateHash());
+        try {
+            return new SyncListener(config, handler, responder, socket, timer, identity);
+        } catch (IOException | RuntimeException e) {
+            timer.close();
+            socket.beginShutdown();
+            socket.close();
+            throw e;
+        }
+    }
+
+    /** The address and port the listener is bound to. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) socket.getLocalSocketAddress();
+    }
+
+    /** The identity whose certificate this listener presents. */
+    public NodeIdentity identity() {
+        return identity;
+    }
+
+    /** Kicks that fired on this listener's streams (kwik-notes §6.1): how often a write was stuck. */
+    public long kicksFired() {
+        return timer.kicksFired();
+    }
+
+    /** The socket, for the test that breaks it under a running listener. */
+    GuardedDatagramSocket socket() {
+        return socket;
+    }
+
+    /**
+     * Closes every connection and the port. kwik waits for its connections to close (for at
+     * most 30 s); streams still being served fail. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        socket.beginShutdown();
+        connector.close();
+        socket.close(); // kwik closes it too, unless its close failed half-way
+        timer.close();
+    }
+
+    /** kwik's server settings from config. */
+    static ServerConnectionConfig serverConfig(TransportConfig config) {
+        // Every window is set: kwik's builder defaults them to 0, which it raises to only 5 KiB.
+        return ServerConnectionConfig.builder()
+                .maxIdleTimeout((int) config.idleTimeout().toMillis())
+                .maxOpenPeerInitiatedBidirectionalStreams(config.maxPeerStreams())
+                .maxOpenPeerInitiatedUnidirectionalStreams(0)
+                .maxBidirectionalStreamBufferSize(config.streamReceiveWindow())
+                .maxConnectionBufferSize(config.connectionReceiveWindow())
+                .retryRequired(false)
+                .connectionIdLength(CONNECTION_ID_LENGTH)
+                .build();
+    }
+
+    /** Serves one peer-opened stream, on its own virtual thread. */
+    private void serve(PeerConnection connection, QuicStream quicStream) {
+        QuicMessageStream stream;
+        try {
+            stream = QuicMessageStream.accept(quicStream, connection.quic, connection.peer,
+                    SessionDeadline.start(timer, config.sessionDeadline()), config, timer);
+        } catch (SyncException e) {
+            return; // the deadline passed before we got to it; the stream is aborted already
+        }
+        try (stream) {
+            if (connection.teams.isEmpty()) {
+                // A peer that has proved nothing yet gets the auth timeout to speak, not a whole session.
+                stream.narrowDeadline(config.authTimeout());
+            }
+            Optional<byte[]> first = stream.receive();
+            if (first.isEmpty()) {
+                stream.finish(); // opened and finished at once: nothing asked, nothing to answer
+                return;
+            }
+            if (AuthCodec.isAuthFrame(first.get())) {
+                stream.narrowDeadline(config.authTimeout());
+                responder.respond(stream, first.get(), connection.remote.getAddress(), connection.teams::add);
+                return;
+            }
+            if (connection.teams.isEmpty()) {
+                LOG.log(Level.WARNING, "refused sync stream {0} from {1}: the connection has not authenticated for any team",
+                        stream.streamId(), connection.peer);
+                stream.abort(SyncError.AUTH_FAILED);
+                return;
+            }
+            stream.unread(first.get());
+            handler.handle(stream, connection);
+        } catch (SyncException e) {
+            LOG.log(Level.DEBUG, "stream {0} from {1} failed: {2}", quicStream.getStreamId(), connection.peer, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "the sync handler failed on stream " + quicStream.getStreamId() + " from " + connection.peer, e);
+        }
+    }
+
+    /** One QUIC connection: where it comes from and which teams it has authenticated for. */
+    private final class PeerConnection implements ApplicationProtocolConnection, ConnectionContext {
+        private final QuicConnection quic;
+        private final InetSocketAddress remote;
+        private final String peer;
+        private final Set<GraphId> teams = ConcurrentHashMap.newKeySet();
+
+        PeerConnection(QuicConnection quic) {
+            this.quic = quic;
+            // kwik hands every server connection over as a ServerConnection.
+            this.remote = ((ServerConnection) quic).getInitialRemoteAddress();
+            this.peer = SyncConnector.peerName(remote.getAddress().getHostAddress(), remote.getPort());
+        }
+
+        @Override
+        public void acceptPeerInitiatedStream(QuicStream stream) {
+            // Never block kwik's callback thread: each stream gets its own virtual thread.
+            Thread.ofVirtual().name("aranya-sync-serve-" + peer + "-" + stream.getStreamId()).start(() -> serve(this, stream));
+        }
+
+        @Override
+        public InetSocketAddress remoteAddress() {
+            return remote;
+        }
+
+        @Override
+        public boolean isAuthenticated(GraphId team) {
+            return teams.contains(team);
+        }
+    }
+}

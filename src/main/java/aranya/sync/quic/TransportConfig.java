@@ -1,0 +1,226 @@
+package aranya.sync.quic;
+
+import aranya.sync.wire.Limits;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of the QUIC transport, shared by {@link SyncListener} and {@link SyncConnector}.
+ * Built with {@link #builder()}; the builder documents each default.
+ *
+ * @param connectTimeout how long a client waits for the QUIC handshake
+ * @param sessionDeadline the bound on every network wait of one sync session, from opening
+ *     (or accepting) its stream to closing it; past it the stream is aborted and the blocked
+ *     call fails with {@link aranya.sync.SyncError#TIMEOUT}
+ * @param authTimeout the bound on one team-authentication exchange
+ * @param idleTimeout QUIC idle timeout; the effective value is the smaller of both peers'
+ * @param maxMessageSize the largest message (frame body) sent or accepted
+ * @param streamReceiveWindow flow-control window of each stream, in bytes
+ * @param connectionReceiveWindow flow-control window of a server-side connection, in bytes;
+ *     a kwik client always uses ten times its stream window
+ * @param maxPeerStreams how many streams a peer may have open on one connection at once
+ * @param kickInterval how often each stream's send side is kicked past kwik's lost send
+ *     wake-up ({@link StreamKicker}); {@link Duration#ZERO} turns the workaround off (only for
+ *     reproducing the stall by hand)
+ * @param failedAuthLimit failed team authentications from one remote IP within
+ *     failedAuthWindow after which that IP is refused until the window has passed
+ * @param failedAuthWindow the window of failedAuthLimit
+ */
+public record TransportConfig(
+        Duration connectTimeout,
+        Duration sessionDeadline,
+        Duration authTimeout,
+        Duration idleTimeout,
+        int maxMessageSize,
+        long streamReceiveWindow,
+        long connectionReceiveWindow,
+        int maxPeerStreams,
+        Duration kickInterval,
+        int failedAuthLimit,
+        Duration failedAuthWindow) {
+
+    /** kwik refuses stream windows below this (its minimum receive buffer). */
+    static final long MIN_WINDOW = 5 * 1024;
+
+    /** Validates every field as the builder does; prefer {@link #builder()}. */
+    public TransportConfig {
+        requirePositive(connectTimeout, "connectTimeout");
+        requirePositive(sessionDeadline, "sessionDeadline");
+        requirePositive(authTimeout, "authTimeout");
+        requirePositive(idleTimeout, "idleTimeout");
+        if (idleTimeout.toMillis() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("idleTimeout must fit in an int of milliseconds, got " + idleTimeout);
+        }
+        if (maxMessageSize < 1) {
+            throw new IllegalArgumentException("maxMessageSize must be >= 1, got " + maxMessageSize);
+        }
+        if (streamReceiveWindow < MIN_WINDOW) {
+            throw new IllegalArgumentException("streamReceiveWindow must be >= " + MIN_WINDOW + ", got " + streamReceiveWindow);
+        }
+        if (connectionReceiveWindow < streamReceiveWindow) {
+            throw new IllegalArgumentException("connectionReceiveWindow (" + connectionReceiveWindow
+                    + ") must be >= streamReceiveWindow (" + streamReceiveWindow + ")");
+        }
+        if (maxPeerStreams < 1) {
+            throw new IllegalArgumentException("maxPeerStreams must be >= 1, got " + maxPeerStreams);
+        }
+        Objects.requireNonNull(kickInterval, "kickInterval");
+        if (kickInterval.isNegative()) {
+            throw new IllegalArgumentException("kickInterval must be >= 0, got " + kickInterval);
+        }
+        if (failedAuthLimit < 1) {
+            throw new IllegalArgumentException("failedAuthLimit must be >= 1, got " + failedAuthLimit);
+        }
+        requirePositive(failedAuthWindow, "failedAuthWindow");
+    }
+
+    /** A builder with the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The defaults: {@code builder().build()}. */
+    public static TransportConfig defaults() {
+        return builder().build();
+    }
+
+    /** A builder that starts from this configuration. */
+    public Builder toBuilder() {
+        return new Builder()
+                .connectTimeout(connectTimeout)
+                .sessionDeadline(sessionDeadline)
+                .authTimeout(authTimeout)
+                .idleTimeout(idleTimeout)
+                .maxMessageSize(maxMessageSize)
+                .streamReceiveWindow(streamReceiveWindow)
+                .connectionReceiveWindow(connectionReceiveWindow)
+                .maxPeerStreams(maxPeerStreams)
+                .kickInterval(kickInterval)
+                .failedAuthLimit(failedAuthLimit, failedAuthWindow);
+    }
+
+    /** Whether blocked writes are kicked (see {@link #kickInterval}). */
+    boolean kickEnabled() {
+        return !kickInterval.isZero();
+    }
+
+    private static void requirePositive(Duration value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be > 0, got " + value);
+        }
+    }
+
+    /** Builds a {@link TransportConfig}; every setter validates its argument. */
+    public static final class Builder {
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration sessionDeadline = Duration.ofSeconds(30);
+        private Duration authTimeout = Duration.ofSeconds(5);
+        private Duration idleTimeout = Duration.ofSeconds(30);
+        private int maxMessageSize = Limits.MAX_SYNC_MESSAGE_SIZE;
+        private long streamReceiveWindow = 16L << 20;
+        private long connectionReceiveWindow = 64L << 20;
+        private int maxPeerStreams = 1000;
+        private Duration kickInterval = Duration.ofMillis(100);
+        private int failedAuthLimit = 10;
+        private Duration failedAuthWindow = Duration.ofMinutes(1);
+
+        private Builder() {}
+
+        /** Default 5 s. */
+        public Builder connectTimeout(Duration value) {
+            requirePositive(value, "connectTimeout");
+            connectTimeout = value;
+            return this;
+        }
+
+        /** Default 30 s. */
+        public Builder sessionDeadline(Duration value) {
+            requirePositive(value, "sessionDeadline");
+            sessionDeadline = value;
+            return this;
+        }
+
+        /** Default 5 s. */
+        public Builder authTimeout(Duration value) {
+            requirePositive(value, "authTimeout");
+            authTimeout = value;
+            return this;
+        }
+
+        /** Default 30 s. */
+        public Builder idleTimeout(Duration value) {
+            requirePositive(value, "idleTimeout");
+            idleTimeout = value;
+            return this;
+        }
+
+        /** Default {@link Limits#MAX_SYNC_MESSAGE_SIZE}. */
+        public Builder maxMessageSize(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maxMessageSize must be >= 1, got " + value);
+            }
+            maxMessageSize = value;
+            return this;
+        }
+
+        /** Default 16 MiB; at least 5 KiB. */
+        public Builder streamReceiveWindow(long value) {
+            if (value < MIN_WINDOW) {
+                throw new IllegalArgumentException("streamReceiveWindow must be >= " + MIN_WINDOW + ", got " + value);
+            }
+            streamReceiveWindow = value;
+            return this;
+        }
+
+        /** Default 64 MiB; at least the stream window (checked by {@link #build()}). */
+        public Builder connectionReceiveWindow(long value) {
+            if (value < MIN_WINDOW) {
+                throw new IllegalArgumentException("connectionReceiveWindow must be >= " + MIN_WINDOW + ", got " + value);
+            }
+            connectionReceiveWindow = value;
+            return this;
+        }
+
+        /** Default 1000. */
+        public Builder maxPeerStreams(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maxPeerStreams must be >= 1, got " + value);
+            }
+            maxPeerStreams = value;
+            return this;
+        }
+
+        /** Default 100 ms; {@link Duration#ZERO} turns the stall workaround off. */
+        public Builder kickInterval(Duration value) {
+            Objects.requireNonNull(value, "kickInterval");
+            if (value.isNegative()) {
+                throw new IllegalArgumentException("kickInterval must be >= 0, got " + value);
+            }
+            kickInterval = value;
+            return this;
+        }
+
+        /** Default 10 failures per remote IP per minute. */
+        public Builder failedAuthLimit(int failures, Duration window) {
+            if (failures < 1) {
+                throw new IllegalArgumentException("failedAuthLimit must be >= 1, got " + failures);
+            }
+            requirePositive(window, "failedAuthWindow");
+            failedAuthLimit = failures;
+            failedAuthWindow = window;
+            return this;
+        }
+
+        /**
+         * The configuration.
+         *
+         * @throws IllegalArgumentException if the connection window is smaller than the stream window
+         */
+        public TransportConfig build() {
+            return new TransportConfig(connectTimeout, sessionDeadline, authTimeout, idleTimeout, maxMessageSize,
+                    streamReceiveWindow, connectionReceiveWindow, maxPeerStreams, kickInterval, failedAuthLimit,
+                    failedAuthWindow);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+/**
+ * Sync over QUIC with kwik 0.10.8: the only package that touches {@code tech.kwik}.
+ *
+ * <ul>
+ *   <li>{@link aranya.sync.quic.SyncListener} accepts connections on one UDP port and hands each
+ *       authenticated sync stream to a {@link aranya.sync.quic.SyncStreamHandler};
+ *   <li>{@link aranya.sync.quic.SyncConnector} pools one connection per peer and opens
+ *       {@link aranya.sync.protocol.MessageStream}s on it;
+ *   <li>both authenticate teams with a challenge–response bound to the server's certificate
+ *       ({@code TeamAuth}), since kwik offers neither external PSKs nor client certificates;
+ *   <li>every session runs under a deadline that aborts its stream ({@code SessionDeadline}),
+ *       since kwik has no read timeout and ignores interrupts;
+ *   <li>every stream's send side is kicked past kwik's lost send wake-up ({@code StreamKicker}),
+ *       and a stream's messages end with an empty frame rather than a FIN, which kwik can strand
+ *       ({@code QuicMessageStream});
+ *   <li>the listener's socket keeps kwik from calling {@code System.exit} ({@code GuardedDatagramSocket}).
+ * </ul>
+ * Why each workaround is needed is in {@code shared/reference/kwik-notes.md}.
+ */
+package aranya.sync.quic;
