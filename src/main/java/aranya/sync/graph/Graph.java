@@ -39,6 +39,11 @@ public final class Graph implements AutoCloseable {
     /** Key -> numbers of the commands that granted it, in insertion order. */
     private final Map<KeyId, IntList> grants = new HashMap<>();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final java.util.concurrent.CopyOnWriteArrayList<java.util.function.Consumer<List<Command>>> listeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** A committed batch: its result and the new commands in it (merges included). */
+    private record Committed(AddResult result, List<Command> added) {}
 
     private Graph(GraphStore store, Policy policy) {
         this.id = store.graphId();
@@ -223,6 +228,8 @@ public final class Graph implements AutoCloseable {
      * @throws SyncException POLICY_REJECTED if author may not write, STORAGE if it cannot be stored
      */
     public Command append(DeviceKey author, Priority priority, String kind, Bytes fields) throws SyncException {
+        Committed committed;
+        Command appended;
         Lock w = lock.writeLock();
         w.lock();
         try {
@@ -231,22 +238,52 @@ public final class Graph implements AutoCloseable {
                 throw new SyncException(SyncError.NO_SUCH_GRAPH, "graph " + id + " has no init command yet");
             }
             Command command = Command.action(author, index.address(heads[0]), priority, kind, fields);
-            commit(List.of(command), new SignedContent[] {command.verify().orElseThrow()});
-            return command;
+            committed = commit(List.of(command), new SignedContent[] {command.verify().orElseThrow()});
+            appended = command;
         } finally {
             w.unlock();
         }
+        notifyListeners(committed);
+        return appended;
     }
 
     /** Adds received commands as one atomic, durable batch; see the class comment. */
     public AddResult addCommands(List<Command> batch) throws SyncException {
         SignedContent[] contents = verifyNew(batch);
+        Committed committed;
         Lock w = lock.writeLock();
         w.lock();
         try {
-            return commit(batch, contents);
+            committed = commit(batch, contents);
         } finally {
             w.unlock();
+        }
+        notifyListeners(committed);
+        return committed.result();
+    }
+
+    /**
+     * Calls listener after every committed batch, received or local, with the batch's new
+     * commands in order (merges left out). It runs on the committing thread after the graph
+     * is unlocked, so it may read the graph; it should return quickly. Close the returned
+     * handle to stop the calls.
+     */
+    public AutoCloseable onCommitted(java.util.function.Consumer<List<Command>> listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return () -> listeners.remove(listener);
+    }
+
+    private void notifyListeners(Committed committed) {
+        if (committed.added().isEmpty() || listeners.isEmpty()) {
+            return;
+        }
+        List<Command> visible = committed.added().stream().filter(c -> !c.isMerge()).toList();
+        for (var listener : listeners) {
+            try {
+                listener.accept(visible);
+            } catch (RuntimeException e) {
+                System.getLogger(Graph.class.getName()).log(System.Logger.Level.WARNING, "a commit listener of graph " + id + " failed", e);
+            }
         }
     }
 
@@ -276,7 +313,7 @@ public final class Graph implements AutoCloseable {
         return contents;
     }
 
-    private AddResult commit(List<Command> batch, SignedContent[] contents) throws SyncException {
+    private Committed commit(List<Command> batch, SignedContent[] contents) throws SyncException {
         GraphIndex.Mark mark = index.mark();
         List<KeyId> grantedInBatch = new ArrayList<>();
         List<Command> added = new ArrayList<>();
@@ -294,12 +331,12 @@ public final class Graph implements AutoCloseable {
                 added.add(c);
             }
             if (added.isEmpty()) {
-                return new AddResult(0, 0, index.address(index.heads()[0]));
+                return new Committed(new AddResult(0, 0, index.address(index.heads()[0])), List.of());
             }
             int received = added.size();
             added.addAll(mergeHeads(mark));
             store.append(added);
-            return new AddResult(received, added.size() - received, index.address(index.heads()[0]));
+            return new Committed(new AddResult(received, added.size() - received, index.address(index.heads()[0])), added);
         } catch (IOException e) {
             undo(mark, grantedInBatch);
             throw new SyncException(SyncError.STORAGE, "cannot store a batch of graph " + id, e);

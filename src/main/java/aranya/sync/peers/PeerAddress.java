@@ -20,6 +20,22 @@ public record PeerAddress(String host, int port) {
 
     /** Parses {@code host:port} or {@code [ipv6]:port}. */
     public static PeerAddress parse(String text) {
+        HostPort hp = split(text);
+        return new PeerAddress(hp.host(), hp.port());
+    }
+
+    /** Parses a local address to listen on, written as a peer address; port 0 picks a free port. */
+    public static InetSocketAddress parseListenAddress(String text) {
+        HostPort hp = split(text);
+        if (hp.port() < 0 || hp.port() > 65535) {
+            throw new IllegalArgumentException("listen port must be 0..65535, got " + hp.port());
+        }
+        return new InetSocketAddress(hp.host(), hp.port());
+    }
+
+    private record HostPort(String host, int port) {}
+
+    private static HostPort split(String text) {
         Objects.requireNonNull(text, "text");
         int colon = text.lastIndexOf(':');
         if (colon <= 0 || colon == text.length() - 1) {
@@ -32,7 +48,7 @@ public record PeerAddress(String host, int port) {
             throw new IllegalArgumentException("write IPv6 addresses in brackets, e.g. [::1]:4433; got '" + text + "'");
         }
         try {
-            return new PeerAddress(host, Integer.parseInt(text.substring(colon + 1)));
+            return new HostPort(host, Integer.parseInt(text.substring(colon + 1)));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("port is not a number in '" + text + "'");
         }

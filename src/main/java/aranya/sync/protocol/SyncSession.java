@@ -35,10 +35,15 @@ import java.util.function.Predicate;
  *   Poll{request, bidirectional} ------->
  *   (finish, if unidirectional)
  *                                <-------  Ok(SyncResponse)* Ok(SyncEnd)
- *                                <-------  Poll{request} (if bidirectional), finish
+ *                                <-------  Poll{request} (if bidirectional)
  *   Ok(SyncResponse)* Ok(SyncEnd) ------>
- *   finish                                 (if unidirectional: finish after SyncEnd)
+ *   finish                                 commit, then finish (or Err, then finish)
  * </pre>
+ *
+ * <p>In a unidirectional session the server finishes right after SyncEnd. In a bidirectional
+ * one it keeps its send side open until it has committed the client's answer, unlike the
+ * design's pseudocode (which finishes after its request): so the client's call returns only
+ * once both directions are stored, and a refusal reaches the client as ClientResponseFailed.
  */
 public final class SyncSession {
     private static final System.Logger LOG = System.getLogger(SyncSession.class.getName());
@@ -48,6 +53,8 @@ public final class SyncSession {
     private final MessageStream stream;
     private final PeerCache cache;
     private final int maxMessageBytes;
+    /** Message bytes this session has sent and received so far. */
+    private long bytes;
 
     /**
      * @param maxMessageBytes the largest message the stream carries (responses are cut to fit)
@@ -92,12 +99,14 @@ public final class SyncSession {
             try {
                 sent = respond(graph, theirs);
                 finish();
+                expectAccepted();
             } catch (SyncException e) {
                 throw bidirectionalFailure(new BidirectionalSyncException.ClientResponseFailed(e));
             }
+            return new SyncSummary(pulled.received(), pulled.added(), sent, pulled.remaining(), bytes);
         }
         expectEnd();
-        return new SyncSummary(pulled.received(), pulled.added(), sent, pulled.remaining());
+        return new SyncSummary(pulled.received(), pulled.added(), sent, pulled.remaining(), bytes);
     }
 
     /**
@@ -136,18 +145,21 @@ public final class SyncSession {
             if (!bidirectional) {
                 finish();
                 expectEnd();
-                return Optional.of(new SyncSummary(0, 0, sent, false));
+                return Optional.of(new SyncSummary(0, 0, sent, false, bytes));
             }
+            // Our send side stays open until the client's answer is committed: finishing then
+            // tells the client its commands are stored (or an Err says why they were not).
             SyncRequester requester = new SyncRequester(graph);
             send(MessageCodec.encode(new SyncType.Poll(requester.request(cache.heads(stream.peer(), graph.id()), 0), false)));
-            finish();
             SyncSummary pulled = receiveResponses(graph, requester);
+            finish();
             expectEnd();
-            return Optional.of(new SyncSummary(pulled.received(), pulled.added(), sent, false));
+            return Optional.of(new SyncSummary(pulled.received(), pulled.added(), sent, false, bytes));
         } catch (SyncException e) {
             LOG.log(Level.WARNING, "sync with {0} for graph {1} failed: {2}", stream.peer(), graph.id(), e.getMessage());
             try {
                 send(MessageCodec.encode(new ResponseEnvelope.Err(e.getMessage())));
+                finish();
             } catch (SyncException unreachable) {
                 // The peer or the transport is gone; closing below is all that is left to do.
             }
@@ -182,8 +194,8 @@ public final class SyncSession {
             SyncResponseMessage message = switch (MessageCodec.decodeResponseEnvelope(frame, 0, frame.length)) {
                 case ResponseEnvelope.Err(String why) -> throw new SyncException(SyncError.PEER_ERROR, "peer " + stream.peer() + ": " + why);
                 case ResponseEnvelope.Ok(Bytes payload) -> {
-                    byte[] bytes = payload.toByteArray();
-                    yield MessageCodec.decodeSyncResponse(bytes, 0, bytes.length);
+                    byte[] body = payload.toByteArray();
+                    yield MessageCodec.decodeSyncResponse(body, 0, body.length);
                 }
             };
             Optional<List<Command>> commands = requester.receive(message);
@@ -196,7 +208,7 @@ public final class SyncSession {
                 pending.clear();
             }
             if (commands.isEmpty()) {
-                return new SyncSummary(received, added, 0, requester.remaining());
+                return new SyncSummary(received, added, 0, requester.remaining(), bytes);
             }
         }
     }
@@ -247,6 +259,18 @@ public final class SyncSession {
         }
     }
 
+    /** After answering the server's request: its finish means our commands are committed; an Err says why not. */
+    private void expectAccepted() throws SyncException {
+        Optional<byte[]> reply = receive();
+        if (reply.isEmpty()) {
+            return;
+        }
+        if (MessageCodec.decodeResponseEnvelope(reply.get(), 0, reply.get().length) instanceof ResponseEnvelope.Err(String why)) {
+            throw new SyncException(SyncError.PEER_ERROR, "peer " + stream.peer() + " did not accept our commands: " + why);
+        }
+        throw new SyncException(SyncError.UNEXPECTED_MESSAGE, "peer " + stream.peer() + " sent a message after the exchange ended");
+    }
+
     private void expectEnd() throws SyncException {
         Optional<byte[]> extra = receive();
         if (extra.isPresent()) {
@@ -262,6 +286,7 @@ public final class SyncSession {
     private void send(byte[] message) throws SyncException {
         try {
             stream.send(message);
+            bytes += message.length;
         } catch (IOException e) {
             throw new SyncException(SyncError.TRANSPORT, "sending to " + stream.peer() + " failed: " + e.getMessage(), e);
         }
@@ -269,7 +294,9 @@ public final class SyncSession {
 
     private Optional<byte[]> receive() throws SyncException {
         try {
-            return stream.receive();
+            Optional<byte[]> message = stream.receive();
+            message.ifPresent(m -> bytes += m.length);
+            return message;
         } catch (IOException e) {
             throw new SyncException(SyncError.TRANSPORT, "receiving from " + stream.peer() + " failed: " + e.getMessage(), e);
         }

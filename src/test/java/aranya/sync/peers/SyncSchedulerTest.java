@@ -22,7 +22,7 @@ class SyncSchedulerTest {
     private static final GraphId TEAM = GraphId.of(new byte[32]);
     private static final PeerAddress LIVE = new PeerAddress("live", 1);
     private static final PeerAddress DEAD = new PeerAddress("dead", 2);
-    private static final SyncSummary OK = new SyncSummary(0, 0, 0, false);
+    private static final SyncSummary OK = new SyncSummary(0, 0, 0, false, 0);
     private static final SyncScheduler.Backoff FAST = new SyncScheduler.Backoff(Duration.ofMillis(5), Duration.ofMillis(40));
 
     private final Map<PeerAddress, AtomicInteger> calls = new ConcurrentHashMap<>();
@@ -141,7 +141,7 @@ class SyncSchedulerTest {
             if (peer.equals(DEAD)) {
                 throw new SyncException(SyncError.TIMEOUT, "dead");
             }
-            return new SyncSummary(3, 3, 0, false);
+            return new SyncSummary(3, 3, 0, false, 0);
         };
         try (SyncScheduler s = new SyncScheduler(syncer, FAST, quiet)) {
             assertThat(s.syncNow(LIVE, TEAM, Optional.empty()).added()).isEqualTo(3);
