@@ -5,10 +5,12 @@
 module aranya.sync {
     requires org.bouncycastle.provider;
     requires tech.kwik.core;
+    requires jdk.jfr;
 
     exports aranya.sync;
     exports aranya.sync.graph;
     exports aranya.sync.graph.storage;
     exports aranya.sync.protocol;
     exports aranya.sync.peers;
+    exports aranya.sync.node;
 }

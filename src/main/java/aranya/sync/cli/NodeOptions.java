@@ -1,0 +1,54 @@
+package aranya.sync.cli;
+
+import aranya.sync.SyncException;
+import aranya.sync.graph.GraphId;
+import aranya.sync.node.SyncNode;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Set;
+
+/** The options every node-backed command shares: where the data lives and which team. */
+final class NodeOptions {
+    /** Used when neither --data nor ARANYA_SYNC_DATA says otherwise. */
+    static final String DEFAULT_DATA = "aranya-sync-data";
+
+    private NodeOptions() {}
+
+    static Path dataDirectory(Args args) {
+        return Path.of(args.option("data").orElse(Optional.ofNullable(System.getenv("ARANYA_SYNC_DATA")).orElse(DEFAULT_DATA)));
+    }
+
+    /** Opens the node of --data as a client (no server). */
+    static SyncNode open(Args args) throws IOException, SyncException {
+        return SyncNode.builder(dataDirectory(args)).open();
+    }
+
+    /** Opens the node of --data with a server on listen. */
+    static SyncNode serve(Args args, InetSocketAddress listen) throws IOException, SyncException {
+        return SyncNode.builder(dataDirectory(args)).listenAddress(listen).open();
+    }
+
+    /** The team named by --team, or the node's only team. */
+    static GraphId team(Args args, SyncNode node) {
+        Optional<String> named = args.option("team");
+        if (named.isPresent()) {
+            try {
+                return GraphId.fromHex(named.get());
+            } catch (IllegalArgumentException e) {
+                throw new Args.UsageException("--team takes a 64-digit hex team id");
+            }
+        }
+        Set<GraphId> teams = node.teams();
+        if (teams.size() != 1) {
+            throw new Args.UsageException(teams.isEmpty() ? "this node is in no team yet (team create or team join)"
+                    : "this node is in " + teams.size() + " teams; say which with --team");
+        }
+        return teams.iterator().next();
+    }
+
+    static InetSocketAddress socketAddress(String text) {
+        return aranya.sync.peers.PeerAddress.parseListenAddress(text);
+    }
+}

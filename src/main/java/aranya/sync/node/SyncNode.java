@@ -1,0 +1,412 @@
+package aranya.sync.node;
+
+import aranya.sync.SyncError;
+import aranya.sync.SyncException;
+import aranya.sync.graph.Address;
+import aranya.sync.graph.Bytes;
+import aranya.sync.graph.Command;
+import aranya.sync.graph.DeviceKey;
+import aranya.sync.graph.Graph;
+import aranya.sync.graph.GraphId;
+import aranya.sync.graph.Priority;
+import aranya.sync.graph.StorageProvider;
+import aranya.sync.graph.TeamMembersPolicy;
+import aranya.sync.graph.storage.FileStorageProvider;
+import aranya.sync.peers.PeerAddress;
+import aranya.sync.peers.SyncPeerConfig;
+import aranya.sync.peers.SyncScheduler;
+import aranya.sync.protocol.MessageStream;
+import aranya.sync.protocol.PeerCache;
+import aranya.sync.protocol.SyncSession;
+import aranya.sync.protocol.SyncSummary;
+import aranya.sync.quic.ConnectionContext;
+import aranya.sync.quic.NodeIdentity;
+import aranya.sync.quic.SyncConnector;
+import aranya.sync.quic.SyncListener;
+import aranya.sync.quic.TransportConfig;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * An aranya-sync node: the one object an application embeds. It owns a data directory (the
+ * device key, the node's TLS identity, team secrets, and a file store of every team graph),
+ * optionally runs a QUIC sync server, and keeps its teams in sync with the peers it is told
+ * about. Build one with {@link #builder(Path)}; close it to stop everything it started.
+ *
+ * <pre>{@code
+ * try (SyncNode node = SyncNode.builder(Path.of("data")).listenAddress(new InetSocketAddress("127.0.0.1", 4433)).open()) {
+ *     TeamCredentials team = node.createTeam(List.of());
+ *     node.append(team.team(), "message", "hello".getBytes());
+ *     node.syncNow(PeerAddress.parse("127.0.0.1:4434"), team.team(), Optional.empty());
+ * }
+ * }</pre>
+ *
+ * <p>Data directory layout (owner-only permissions): {@code device.key} (Ed25519 seed),
+ * {@code node.identity} (QUIC key and certificate), {@code teams/<team>.secret},
+ * {@code graphs/<team>.graph}.
+ */
+public final class SyncNode implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(SyncNode.class.getName());
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String SECRET_SUFFIX = ".secret";
+    /** A peer whose syncs fail this many times in a row is reported as stalled. */
+    private static final int STALL_AFTER = 3;
+
+    private final Path dataDirectory;
+    private final DeviceKey device;
+    private final TransportConfig transport;
+    private final StorageProvider storage;
+    private final Map<GraphId, Graph> graphs = new ConcurrentHashMap<>();
+    private final Map<GraphId, byte[]> secrets = new ConcurrentHashMap<>();
+    private final PeerCache peerCache = new PeerCache();
+    private final Map<SyncScheduler.PeerKey, PeerHealth> health = new ConcurrentHashMap<>();
+    private final SyncConnector connector;
+    private final SyncScheduler scheduler;
+    private final SyncListener listener;
+
+    /** Consecutive failures and the last success of one (peer, team), for the JFR events. */
+    private static final class PeerHealth {
+        int failures;
+        long lastSuccessMillis;
+    }
+
+    private SyncNode(Builder b) throws IOException, SyncException {
+        this.dataDirectory = SecretFiles.directory(b.dataDirectory);
+        this.device = loadOrCreate(dataDirectory.resolve("device.key"), () -> DeviceKey.generate().encoded(), DeviceKey::fromEncoded);
+        NodeIdentity identity = loadOrCreate(dataDirectory.resolve("node.identity"), () -> NodeIdentity.generate().encode(), bytes -> {
+            try {
+                return NodeIdentity.decode(bytes);
+            } catch (SyncException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        });
+        this.transport = b.transport.build();
+        this.storage = new FileStorageProvider(dataDirectory.resolve("graphs"));
+        Path teams = SecretFiles.directory(dataDirectory.resolve("teams"));
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(teams, "*" + SECRET_SUFFIX)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                GraphId team = GraphId.fromHex(name.substring(0, name.length() - SECRET_SUFFIX.length()));
+                secrets.put(team, Files.readAllBytes(f));
+                graphs.put(team, Graph.open(storage.open(team), new TeamMembersPolicy()));
+            }
+        }
+        this.connector = new SyncConnector(transport);
+        this.scheduler = new SyncScheduler(this::syncOnce, b.backoff, new SyncScheduler.Listener() {
+            @Override
+            public void synced(PeerAddress peer, GraphId team, SyncSummary summary) {}
+
+            @Override
+            public void failed(PeerAddress peer, GraphId team, SyncException failure) {}
+        });
+        this.listener = b.listenAddress == null ? null
+                : SyncListener.start(b.listenAddress, identity,
+                        team -> Optional.ofNullable(secrets.get(team)).map(byte[]::clone), this::serve, transport);
+    }
+
+    /** A builder for a node keeping its state in dataDirectory (created if missing). */
+    public static Builder builder(Path dataDirectory) {
+        return new Builder(dataDirectory);
+    }
+
+    /** This device's Ed25519 public key: give it to a team admin to be added as a member. */
+    public byte[] devicePublicKey() {
+        return device.publicKey();
+    }
+
+    /** Where the sync server listens; empty for a client-only node. */
+    public Optional<InetSocketAddress> listenAddress() {
+        return Optional.ofNullable(listener).map(SyncListener::localAddress);
+    }
+
+    /** Founds a team with this device and the given public keys as members; returns its credentials. */
+    public TeamCredentials createTeam(List<byte[]> otherMembers) throws SyncException {
+        Command init = TeamMembersPolicy.createTeam(device, otherMembers);
+        byte[] secret = new byte[TeamCredentials.SECRET_LENGTH];
+        RANDOM.nextBytes(secret);
+        TeamCredentials credentials = new TeamCredentials(GraphId.of(init.id()), secret);
+        Graph graph = join(credentials);
+        graph.addCommands(List.of(init));
+        return credentials;
+    }
+
+    /**
+     * Joins a team from credentials someone shared. The graph starts empty and fills on the
+     * first sync with a member; this device can write once a member adds its key.
+     */
+    public void joinTeam(TeamCredentials credentials) throws SyncException {
+        join(credentials);
+    }
+
+    private Graph join(TeamCredentials credentials) throws SyncException {
+        GraphId team = credentials.team();
+        try {
+            SecretFiles.write(dataDirectory.resolve("teams").resolve(team.toHex() + SECRET_SUFFIX), credentials.secret());
+            Graph graph = graphs.computeIfAbsent(team, t -> {
+                try {
+                    return Graph.open(storage.open(t), new TeamMembersPolicy());
+                } catch (IOException | SyncException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            secrets.put(team, credentials.secret());
+            return graph;
+        } catch (IOException e) {
+            throw new SyncException(SyncError.STORAGE, "cannot store the secret of team " + team, e);
+        } catch (IllegalStateException e) {
+            throw new SyncException(SyncError.STORAGE, "cannot open the graph of team " + team + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The teams this node belongs to. */
+    public Set<GraphId> teams() {
+        return new TreeSet<>(graphs.keySet());
+    }
+
+    /** The credentials of a team this node belongs to, for sharing with a new member. */
+    public TeamCredentials credentials(GraphId team) throws SyncException {
+        byte[] secret = secrets.get(team);
+        if (secret == null) {
+            throw new SyncException(SyncError.NO_SUCH_GRAPH, "this node is not in team " + team);
+        }
+        return new TeamCredentials(team, secret);
+    }
+
+    /** Makes the device with this public key a member of team. */
+    public Command addMember(GraphId team, byte[] publicKey) throws SyncException {
+        return graph(team).append(device, Priority.basic(1), TeamMembersPolicy.ADD_MEMBER, Bytes.of(publicKey));
+    }
+
+    /** Appends an application command (basic priority 1) to team's graph. */
+    public Command append(GraphId team, String kind, byte[] fields) throws SyncException {
+        return append(team, Priority.basic(1), kind, fields);
+    }
+
+    /** Appends an application command with the given priority to team's graph. */
+    public Command append(GraphId team, Priority priority, String kind, byte[] fields) throws SyncException {
+        return graph(team).append(device, priority, kind, Bytes.of(fields));
+    }
+
+    /** Team's commands in braid order: the same order on every node that holds the same commands. */
+    public List<Command> commands(GraphId team) throws SyncException {
+        return graph(team).weave();
+    }
+
+    /** Team's head, empty until the graph has its init command. */
+    public Optional<Address> head(GraphId team) throws SyncException {
+        return graph(team).head();
+    }
+
+    /** How many commands team's graph holds (merges included). */
+    public int size(GraphId team) throws SyncException {
+        return graph(team).size();
+    }
+
+    /** Calls listener with every batch of new commands of team, local or synced; close the handle to stop. */
+    public AutoCloseable onCommands(GraphId team, Consumer<List<Command>> listener) throws SyncException {
+        return graph(team).onCommitted(listener);
+    }
+
+    /**
+     * Syncs team with peer now and waits for the result (the design's {@code sync_now}):
+     * an empty config means unidirectional, otherwise its bidirectional flag decides. One
+     * call converges completely, however far behind this node is.
+     */
+    public SyncSummary syncNow(PeerAddress peer, GraphId team, Optional<SyncPeerConfig> config) throws SyncException {
+        graph(team);
+        return scheduler.syncNow(peer, team, config);
+    }
+
+    /** Syncs team with peer as config says, from now on; re-adding replaces the config. */
+    public void addSyncPeer(PeerAddress peer, GraphId team, SyncPeerConfig config) throws SyncException {
+        graph(team);
+        scheduler.addSyncPeer(peer, team, config);
+    }
+
+    /** Stops syncing team with peer; returns whether it was scheduled. */
+    public boolean removeSyncPeer(PeerAddress peer, GraphId team) {
+        peerCache.forget(peer.toString());
+        return scheduler.removeSyncPeer(peer, team);
+    }
+
+    /** The scheduled peers and their configurations. */
+    public Map<SyncScheduler.PeerKey, SyncPeerConfig> syncPeers() {
+        return scheduler.peers();
+    }
+
+    private Graph graph(GraphId team) throws SyncException {
+        Graph g = graphs.get(Objects.requireNonNull(team, "team"));
+        if (g == null) {
+            throw new SyncException(SyncError.NO_SUCH_GRAPH, "this node is not in team " + team);
+        }
+        return g;
+    }
+
+    /** One client session with peer, recorded as a JFR event. */
+    private SyncSummary syncOnce(PeerAddress peer, GraphId team, boolean bidirectional) throws SyncException {
+        Graph graph = graph(team);
+        long start = System.nanoTime();
+        try (MessageStream stream = connector.openStream(peer.host(), peer.port(), team, secrets.get(team))) {
+            SyncSummary summary = new SyncSession(stream, peerCache, transport.maxMessageSize()).requestSync(graph, bidirectional);
+            recordSuccess(peer, team, bidirectional, summary, start);
+            return summary;
+        } catch (SyncException e) {
+            recordFailure(peer, team, e, start);
+            throw e;
+        }
+    }
+
+    /** Serves one stream a peer opened on our listener. */
+    private void serve(MessageStream stream, ConnectionContext connection) {
+        new SyncSession(stream, peerCache, transport.maxMessageSize())
+                .serve(team -> Optional.ofNullable(graphs.get(team)), connection::isAuthenticated);
+    }
+
+    private void recordSuccess(PeerAddress peer, GraphId team, boolean bidirectional, SyncSummary s, long start) {
+        PeerHealth h = health.computeIfAbsent(new SyncScheduler.PeerKey(peer, team), k -> new PeerHealth());
+        synchronized (h) {
+            h.failures = 0;
+            h.lastSuccessMillis = System.currentTimeMillis();
+        }
+        SyncEvents.Completed e = new SyncEvents.Completed();
+        if (e.isEnabled()) {
+            e.durationMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            e.peerAddr = peer.toString();
+            e.team = team.toHex();
+            e.bidirectional = bidirectional;
+            e.cmdCountReceived = s.received();
+            e.cmdCountAdded = s.added();
+            e.cmdCountSent = s.sent();
+            e.bytesTransferred = s.bytes();
+            e.commit();
+        }
+        LOG.log(Level.DEBUG, "synced team {0} with {1}: {2}", team, peer, s);
+    }
+
+    private void recordFailure(PeerAddress peer, GraphId team, SyncException failure, long start) {
+        PeerHealth h = health.computeIfAbsent(new SyncScheduler.PeerKey(peer, team), k -> new PeerHealth());
+        int failures;
+        long lastSuccess;
+        synchronized (h) {
+            failures = ++h.failures;
+            lastSuccess = h.lastSuccessMillis;
+        }
+        SyncEvents.Failed e = new SyncEvents.Failed();
+        if (e.isEnabled()) {
+            e.durationMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            e.peerAddr = peer.toString();
+            e.team = team.toHex();
+            e.error = failure.error().name();
+            e.message = failure.getMessage();
+            e.retryCount = failures;
+            e.lastSuccessfulSync = lastSuccess;
+            e.commit();
+        }
+        if (failures >= STALL_AFTER) {
+            SyncEvents.Stalled stalled = new SyncEvents.Stalled();
+            stalled.peerAddr = peer.toString();
+            stalled.team = team.toHex();
+            stalled.retryCount = failures;
+            stalled.error = failure.error().name();
+            stalled.commit();
+            LOG.log(Level.WARNING, "sync of team {0} with {1} has failed {2} times in a row: {3}", team, peer, failures, failure.getMessage());
+        }
+    }
+
+    /** Stops the scheduler, the server and every connection, then closes the graphs. */
+    @Override
+    public void close() throws SyncException {
+        scheduler.close();
+        if (listener != null) {
+            listener.close();
+        }
+        connector.close();
+        List<SyncException> failures = new ArrayList<>();
+        for (Graph g : graphs.values()) {
+            try {
+                g.close();
+            } catch (SyncException e) {
+                failures.add(e);
+            }
+        }
+        graphs.clear();
+        if (!failures.isEmpty()) {
+            throw failures.get(0);
+        }
+    }
+
+    private interface Codec<T> {
+        T decode(byte[] bytes);
+    }
+
+    private interface Generator {
+        byte[] generate();
+    }
+
+    private static <T> T loadOrCreate(Path file, Generator generator, Codec<T> codec) throws IOException {
+        if (!Files.exists(file)) {
+            SecretFiles.write(file, generator.generate());
+        }
+        try {
+            return codec.decode(Files.readAllBytes(file));
+        } catch (RuntimeException e) {
+            throw new IOException(file + " is damaged: " + e.getMessage(), e);
+        }
+    }
+
+    /** Configures a {@link SyncNode}; defaults suit a node on a LAN. */
+    public static final class Builder {
+        private final Path dataDirectory;
+        private InetSocketAddress listenAddress;
+        private final TransportConfig.Builder transport = TransportConfig.builder();
+        private SyncScheduler.Backoff backoff = SyncScheduler.Backoff.DEFAULT;
+
+        private Builder(Path dataDirectory) {
+            this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory");
+        }
+
+        /** Run a sync server on this UDP address (port 0 picks one); without it the node is client-only. */
+        public Builder listenAddress(InetSocketAddress address) {
+            this.listenAddress = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /** The bound on every network wait of one sync session (default 30 s). */
+        public Builder sessionTimeout(Duration timeout) {
+            transport.sessionDeadline(timeout);
+            return this;
+        }
+
+        /** How long to wait for a QUIC handshake (default 5 s). */
+        public Builder connectTimeout(Duration timeout) {
+            transport.connectTimeout(timeout);
+            return this;
+        }
+
+        /** How scheduled syncs back off after failures (default 1 s doubling to 5 min). */
+        public Builder backoff(SyncScheduler.Backoff backoff) {
+            this.backoff = Objects.requireNonNull(backoff, "backoff");
+            return this;
+        }
+
+        /** Opens the data directory (creating keys on first use) and starts the server, if any. */
+        public SyncNode open() throws IOException, SyncException {
+            return new SyncNode(this);
+        }
+    }
+}
