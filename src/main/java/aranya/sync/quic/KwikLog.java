@@ -20,8 +20,10 @@ final class KwikLog extends NullLogger {
             "probe on discarded space",             // loss-detection timers racing the handshake's end
             "keys are discarded",
             "ms too early; rescheduling",
-            "sender is looping in busy wait",
-            "DataBlockedFrame");                    // the peer reports flow control doing its job      // kwik's self-check of its pacing; it recovers by itself
+            "sender is looping in busy wait",       // kwik's self-check of its pacing; it recovers by itself
+            "DataBlockedFrame",                     // the peer reports flow control doing its job
+            "not accepting new connections",        // a peer dialling a listener that is closing
+            "ConnectionCloseFrame");                // refusing it, on the socket that just closed
 
     private final System.Logger log;
 

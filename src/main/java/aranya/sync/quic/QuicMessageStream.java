@@ -184,9 +184,10 @@ final class QuicMessageStream implements MessageStream {
     }
 
     /**
-     * Ends the session; idempotent. After {@link #finish()}, our reading is aborted as "ended
-     * normally" and our send side lingers until the peer ends it (see the class comment);
-     * otherwise both directions are aborted with {@link SyncError#TRANSPORT}.
+     * Ends the session; idempotent. After {@link #finish()}, our reading is aborted (as "ended
+     * normally" if the peer's end frame was read, else with {@link SyncError#TRANSPORT}) and our
+     * send side lingers until the peer ends it (see the class comment); without finish, both
+     * directions are aborted with {@link SyncError#TRANSPORT}.
      */
     @Override
     public void close() {
@@ -197,7 +198,7 @@ final class QuicMessageStream implements MessageStream {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        stream.abortReading(ENDED_NORMALLY);
+        stream.abortReading(peerFinished ? ENDED_NORMALLY : SyncError.TRANSPORT.code());
         kicker.kick(); // if the peer has already ended our send side, this finds out and the stream is done
     }
 

@@ -29,11 +29,11 @@ import tech.kwik.core.QuicClientConnection;
  * authenticated by the team exchange ({@link TeamAuth}), which is bound to the certificate
  * this side saw. The exchange runs once per (connection, team); its result is cached with the
  * connection. kwik prints a "SECURITY WARNING" to stdout for that TLS setting unless the
- * system property {@value #NO_SECURITY_WARNINGS} is true; the connector sets it when unset.
+ * system property {@value KwikDefaults#NO_SECURITY_WARNINGS} is true; the connector sets it
+ * when unset ({@link KwikDefaults}).
  */
 public final class SyncConnector implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SyncConnector.class.getName());
-    static final String NO_SECURITY_WARNINGS = "tech.kwik.core.no-security-warnings";
 
     private final TransportConfig config;
     private final TransportTimer timer = new TransportTimer("aranya-sync-connector-timer");
@@ -43,9 +43,6 @@ public final class SyncConnector implements AutoCloseable {
     /** A connector with config; it opens no connection until {@link #openStream} needs one. */
     public SyncConnector(TransportConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        if (System.getProperty(NO_SECURITY_WARNINGS) == null) {
-            System.setProperty(NO_SECURITY_WARNINGS, "true");
-        }
     }
 
     /**
@@ -104,7 +101,7 @@ public final class SyncConnector implements AutoCloseable {
         return connection == null ? Optional.empty() : Optional.of(connection.certificateHash.clone());
     }
 
-    /** Kicks that fired on this connector's streams (kwik-notes §6.1): how often a write was stuck. */
+    /** Timer kicks issued on this connector's streams (kwik-notes §6.1), for diagnostics: one per stream per kick interval it lives. */
     public long kicksFired() {
         return timer.kicksFired();
     }
@@ -135,6 +132,7 @@ public final class SyncConnector implements AutoCloseable {
      */
     static QuicClientConnection kwikClient(String host, int port, TransportConfig config, Duration connectTimeout)
             throws IOException {
+        KwikDefaults.apply();
         return QuicClientConnection.newBuilder()
                 .host(host)
                 .port(port)

@@ -104,6 +104,7 @@ public final class SyncListener implements AutoCloseable {
         Objects.requireNonNull(secrets, "secrets");
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(config, "config");
+        KwikDefaults.apply();
         GuardedDatagramSocket socket = new GuardedDatagramSocket(bindAddress);
         TransportTimer timer = new TransportTimer("aranya-sync-listener-timer-" + socket.getLocalPort());
         TeamAuthResponder responder = new TeamAuthResponder(secrets,
@@ -128,7 +129,7 @@ public final class SyncListener implements AutoCloseable {
         return identity;
     }
 
-    /** Kicks that fired on this listener's streams (kwik-notes §6.1): how often a write was stuck. */
+    /** Timer kicks issued on this listener's streams (kwik-notes §6.1), for diagnostics: one per stream per kick interval it lives. */
     public long kicksFired() {
         return timer.kicksFired();
     }

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
- * The one timer thread of a listener or connector: it kicks blocked writes
+ * The one timer thread of a listener or connector: it kicks streams' send sides
  * ({@link StreamKicker}) and fires session deadlines ({@link SessionDeadline}). Its
  * tasks only flag state and call kwik methods that do not block, so one daemon platform
  * thread serves every stream.
@@ -57,7 +57,7 @@ final class TransportTimer implements AutoCloseable {
         }
     }
 
-    /** Counts one kick that fired because a write or a wait lasted a whole kick interval. */
+    /** Counts one kick issued by the timer (a stream's send side lived through a whole kick interval). */
     void countKick() {
         kicks.increment();
     }
