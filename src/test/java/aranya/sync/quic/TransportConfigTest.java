@@ -19,7 +19,7 @@ class TransportConfigTest {
         assertThat(config.streamReceiveWindow()).isEqualTo(16L << 20);
         assertThat(config.connectionReceiveWindow()).isEqualTo(64L << 20);
         assertThat(config.maxPeerStreams()).isEqualTo(1000);
-        assertThat(config.kickInterval()).isEqualTo(Duration.ofMillis(100));
+        assertThat(config.kickInterval()).isEqualTo(Duration.ofMillis(10));
         assertThat(config.failedAuthLimit()).isEqualTo(10);
         assertThat(config.failedAuthWindow()).isEqualTo(Duration.ofMinutes(1));
         assertThat(config.kickEnabled()).isTrue();

@@ -82,7 +82,9 @@ public class TransportBenchmark {
     /** An echo/sink server, two sync servers and a pooled connector. */
     @State(Scope.Benchmark)
     public static class Network {
-        final TransportConfig config = TransportConfig.builder().build();
+        /** -Dbench.kickMs=N tries another kick interval than the transport's default. */
+        final TransportConfig config = Integer.getInteger("bench.kickMs") == null ? TransportConfig.builder().build()
+                : TransportConfig.builder().kickInterval(java.time.Duration.ofMillis(Integer.getInteger("bench.kickMs"))).build();
         SyncListener echo;
         SyncServer left;
         SyncServer right;
