@@ -201,9 +201,14 @@ public class TransportBenchmark {
     @Warmup(iterations = 20)
     @Measurement(iterations = 50)
     public SyncSummary bidirectionalConvergence(Network n, DivergedState s) throws Exception {
+        return syncOnFreshConnection(n, n.right, s.mine, true);
+    }
+
+    /** One session from replica to server on a connection of its own (handshake and team auth included). */
+    static SyncSummary syncOnFreshConnection(Network n, SyncServer server, Graph replica, boolean bidirectional) throws Exception {
         try (SyncConnector fresh = new SyncConnector(n.config);
-                MessageStream stream = fresh.openStream("127.0.0.1", n.right.port(), s.mine.id(), SECRET)) {
-            return new SyncSession(stream, new PeerCache(), n.config.maxMessageSize()).requestSync(s.mine, true);
+                MessageStream stream = fresh.openStream("127.0.0.1", server.port(), replica.id(), SECRET)) {
+            return new SyncSession(stream, new PeerCache(), n.config.maxMessageSize()).requestSync(replica, bidirectional);
         }
     }
 
@@ -214,14 +219,8 @@ public class TransportBenchmark {
     @Warmup(iterations = 20)
     @Measurement(iterations = 50)
     public SyncSummary twoUnidirectionalSyncs(Network n, DivergedState s) throws Exception {
-        try (SyncConnector fresh = new SyncConnector(n.config);
-                MessageStream toRight = fresh.openStream("127.0.0.1", n.right.port(), s.mine.id(), SECRET)) {
-            new SyncSession(toRight, new PeerCache(), n.config.maxMessageSize()).requestSync(s.mine, false);
-        }
-        try (SyncConnector fresh = new SyncConnector(n.config);
-                MessageStream toLeft = fresh.openStream("127.0.0.1", n.left.port(), s.theirs.id(), SECRET)) {
-            return new SyncSession(toLeft, new PeerCache(), n.config.maxMessageSize()).requestSync(s.theirs, false);
-        }
+        syncOnFreshConnection(n, n.right, s.mine, false);
+        return syncOnFreshConnection(n, n.left, s.theirs, false);
     }
 
     /** Two identical replicas, one served by the left server. */
