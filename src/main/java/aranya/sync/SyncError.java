@@ -46,7 +46,9 @@ public enum SyncError {
     /** More commands than one message may carry. */
     COMMAND_OVERFLOW(19),
     /** A request kind this implementation does not serve. */
-    UNSUPPORTED_REQUEST(20);
+    UNSUPPORTED_REQUEST(20),
+    /** The peer already serves as many hello subscriptions as it allows (Aranya's {@code TooManySubscriptions}). */
+    TOO_MANY_SUBSCRIPTIONS(21);
 
     private final int code;
 

@@ -12,9 +12,11 @@ import aranya.sync.graph.Priority;
 import aranya.sync.graph.StorageProvider;
 import aranya.sync.graph.TeamMembersPolicy;
 import aranya.sync.graph.storage.FileStorageProvider;
+import aranya.sync.peers.HelloSubscriptionConfig;
 import aranya.sync.peers.PeerAddress;
 import aranya.sync.peers.SyncPeerConfig;
 import aranya.sync.peers.SyncScheduler;
+import aranya.sync.protocol.HelloPublisher;
 import aranya.sync.protocol.MessageStream;
 import aranya.sync.protocol.PeerCache;
 import aranya.sync.protocol.SyncSession;
@@ -66,6 +68,8 @@ public final class SyncNode implements AutoCloseable {
     private static final String SECRET_SUFFIX = ".secret";
     /** A peer whose syncs fail this many times in a row is reported as stalled. */
     private static final int STALL_AFTER = 3;
+    /** The most hello subscriptions this node serves at once, over all peers and teams. */
+    public static final int MAX_HELLO_SUBSCRIPTIONS = 256;
 
     private final Path dataDirectory;
     private final DeviceKey device;
@@ -78,6 +82,9 @@ public final class SyncNode implements AutoCloseable {
     private final SyncConnector connector;
     private final SyncScheduler scheduler;
     private final SyncListener listener;
+    private final HelloPublisher hellos;
+    private final SyncScheduler.Backoff backoff;
+    private final Set<HelloSubscription> subscriptions = ConcurrentHashMap.newKeySet();
 
     /** Consecutive failures and the last success of one (peer, team), for the JFR events. */
     private static final class PeerHealth {
@@ -107,6 +114,7 @@ public final class SyncNode implements AutoCloseable {
             }
         }
         this.connector = new SyncConnector(transport);
+        this.backoff = b.backoff;
         this.scheduler = new SyncScheduler(this::syncOnce, b.backoff, new SyncScheduler.Listener() {
             @Override
             public void synced(PeerAddress peer, GraphId team, SyncSummary summary) {}
@@ -114,6 +122,8 @@ public final class SyncNode implements AutoCloseable {
             @Override
             public void failed(PeerAddress peer, GraphId team, SyncException failure) {}
         });
+        // A subscription stream ends well inside the session deadline that bounds the stream.
+        this.hellos = new HelloPublisher(MAX_HELLO_SUBSCRIPTIONS, transport.sessionDeadline().multipliedBy(3).dividedBy(4));
         this.listener = b.listenAddress == null ? null
                 : SyncListener.start(b.listenAddress, identity,
                         team -> Optional.ofNullable(secrets.get(team)).map(byte[]::clone), this::serve, transport);
@@ -249,6 +259,41 @@ public final class SyncNode implements AutoCloseable {
         return scheduler.peers();
     }
 
+    /**
+     * Subscribes to peer's hello notifications for team: the peer announces its head when its
+     * graph changes (debounced) and on a schedule, and this node syncs with it whenever it
+     * lacks the announced head, using the peer's {@link SyncPeerConfig} if it was added with
+     * {@link #addSyncPeer}, else unidirectionally. The notifications flow on a stream this node
+     * opens, so a client-only node can subscribe. Close the handle to unsubscribe.
+     */
+    public HelloSubscription subscribeHello(PeerAddress peer, GraphId team, HelloSubscriptionConfig config) throws SyncException {
+        Graph graph = graph(team);
+        SyncScheduler.PeerKey key = new SyncScheduler.PeerKey(peer, team);
+        HelloSubscription subscription = new HelloSubscription(peer, team, config,
+                deadline -> connector.openStream(peer.host(), peer.port(), team, secrets.get(team), deadline),
+                head -> {
+                    if (!graph.contains(head.id())) {
+                        try {
+                            scheduler.syncNow(peer, team, Optional.ofNullable(scheduler.peers().get(key)));
+                        } catch (SyncException e) {
+                            LOG.log(Level.INFO, "sync of team {0} with {1} after its hello failed: {2}", team, peer, e.getMessage());
+                        }
+                    }
+                },
+                backoff,
+                // Twice our own session deadline: a peer with our defaults ends each stream at 3/4 of its own.
+                transport.sessionDeadline().multipliedBy(2),
+                transport.maxMessageSize());
+        subscriptions.removeIf(s -> s.state() != HelloSubscription.State.ACTIVE);
+        subscriptions.add(subscription);
+        return subscription;
+    }
+
+    /** How many hello subscriptions from peers this node serves now. */
+    public int helloSubscribers() {
+        return hellos.active();
+    }
+
     private Graph graph(GraphId team) throws SyncException {
         Graph g = graphs.get(Objects.requireNonNull(team, "team"));
         if (g == null) {
@@ -274,7 +319,7 @@ public final class SyncNode implements AutoCloseable {
     /** Serves one stream a peer opened on our listener. */
     private void serve(MessageStream stream, ConnectionContext connection) {
         new SyncSession(stream, peerCache, transport.maxMessageSize())
-                .serve(team -> Optional.ofNullable(graphs.get(team)), connection::isAuthenticated);
+                .serve(team -> Optional.ofNullable(graphs.get(team)), connection::isAuthenticated, hellos);
     }
 
     private void recordSuccess(PeerAddress peer, GraphId team, boolean bidirectional, SyncSummary s, long start) {
@@ -331,6 +376,7 @@ public final class SyncNode implements AutoCloseable {
     /** Stops the scheduler, the server and every connection, then closes the graphs. */
     @Override
     public void close() throws SyncException {
+        subscriptions.forEach(HelloSubscription::close);
         scheduler.close();
         if (listener != null) {
             listener.close();

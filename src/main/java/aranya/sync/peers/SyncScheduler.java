@@ -49,7 +49,8 @@ public final class SyncScheduler implements AutoCloseable {
             }
         }
 
-        Duration after(int failures) {
+        /** The wait after this many failures in a row (at least 1). */
+        public Duration after(int failures) {
             Duration d = base;
             for (int i = 1; i < failures && d.compareTo(cap) < 0; i++) {
                 d = d.multipliedBy(2);

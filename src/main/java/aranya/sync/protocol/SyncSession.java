@@ -11,6 +11,7 @@ import aranya.sync.graph.GraphId;
 import aranya.sync.graph.Bytes;
 import aranya.sync.wire.MessageCodec;
 import aranya.sync.wire.ResponseEnvelope;
+import aranya.sync.wire.SyncHelloType;
 import aranya.sync.wire.SyncRequestMessage;
 import aranya.sync.wire.SyncResponseMessage;
 import aranya.sync.wire.SyncType;
@@ -21,6 +22,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -111,13 +113,16 @@ public final class SyncSession {
 
     /**
      * The server's side: answer the client's request and, if it asked for bidirectional
-     * sync, send our own request and take the client's answer. Failures are reported to the
-     * client in-band where possible, logged, and returned as the summary's absence.
+     * sync, send our own request and take the client's answer; or, if the client subscribes
+     * to hello notifications, announce our head on this stream until the subscription's time
+     * on it is over. Failures are reported to the client in-band where possible, logged, and
+     * returned as the summary's absence (a hello subscription has no summary either).
      *
      * @param graphs the graphs this node serves
      * @param authorized whether the peer on this stream may sync that graph (team authentication)
+     * @param hellos the hello subscriptions this node serves
      */
-    public Optional<SyncSummary> serve(Function<GraphId, Optional<Graph>> graphs, Predicate<GraphId> authorized) {
+    public Optional<SyncSummary> serve(Function<GraphId, Optional<Graph>> graphs, Predicate<GraphId> authorized, HelloPublisher hellos) {
         Graph graph;
         SyncRequestMessage.SyncRequest request;
         boolean bidirectional;
@@ -127,13 +132,15 @@ public final class SyncSession {
                 return Optional.empty(); // the peer opened a stream and finished it: nothing asked
             }
             SyncType type = MessageCodec.decodeSyncType(first.get(), 0, first.get().length);
+            if (type instanceof SyncType.Hello(SyncHelloType.Subscribe subscribe)) {
+                publishHellos(servedGraph(subscribe.graphId(), graphs, authorized), subscribe, hellos);
+                return Optional.empty();
+            }
             if (!(type instanceof SyncType.Poll(SyncRequestMessage.SyncRequest r, boolean bidi))) {
-                throw new SyncException(SyncError.UNSUPPORTED_REQUEST, "this server serves poll sync requests only, got " + describe(type));
+                throw new SyncException(SyncError.UNSUPPORTED_REQUEST,
+                        "this server serves poll sync requests and hello subscriptions only, got " + describe(type));
             }
-            if (!authorized.test(r.graphId())) {
-                throw new SyncException(SyncError.AUTH_FAILED, "peer " + stream.peer() + " is not authenticated for graph " + r.graphId());
-            }
-            graph = graphs.apply(r.graphId()).orElseThrow(() -> new SyncException(SyncError.NO_SUCH_GRAPH, "no graph " + r.graphId() + " here"));
+            graph = servedGraph(r.graphId(), graphs, authorized);
             request = r;
             bidirectional = bidi;
         } catch (SyncException e) {
@@ -175,6 +182,68 @@ public final class SyncSession {
             stream.close();
         }
         return Optional.of(done);
+    }
+
+    private Graph servedGraph(GraphId id, Function<GraphId, Optional<Graph>> graphs, Predicate<GraphId> authorized) throws SyncException {
+        if (!authorized.test(id)) {
+            throw new SyncException(SyncError.AUTH_FAILED, "peer " + stream.peer() + " is not authenticated for graph " + id);
+        }
+        return graphs.apply(id).orElseThrow(() -> new SyncException(SyncError.NO_SUCH_GRAPH, "no graph " + id + " here"));
+    }
+
+    /**
+     * Accepts a hello subscription with an empty Ok (as Aranya answers hello messages), then
+     * sends {@code Hello{graph, head}} whenever the publisher says a head is due, and finishes
+     * when the subscription's time on this stream is over. A subscriber that went away is
+     * noticed at the next send.
+     */
+    private void publishHellos(Graph graph, SyncHelloType.Subscribe subscribe, HelloPublisher hellos) throws SyncException {
+        Optional<HelloPublisher.Subscription> opened = hellos.subscribe(graph, subscribe);
+        if (opened.isEmpty()) {
+            throw new SyncException(SyncError.TOO_MANY_SUBSCRIPTIONS, "too many hello subscriptions here; try again later");
+        }
+        try {
+            try (HelloPublisher.Subscription subscription = opened.get()) {
+                send(MessageCodec.encode(new ResponseEnvelope.Ok(Bytes.of(new byte[0]))));
+                Optional<Address> head;
+                while ((head = subscription.next()).isPresent()) {
+                    send(MessageCodec.encode(new SyncType.Hello(new SyncHelloType.Hello(graph.id(), head.get()))));
+                }
+            }
+            finish(); // after the slot is freed, so a subscriber that sees the end can count on it
+        } catch (SyncException e) {
+            LOG.log(Level.DEBUG, "hello subscription of {0} to graph {1} ended: {2}", stream.peer(), graph.id(), e.getMessage());
+            stream.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stream.close();
+        }
+    }
+
+    /**
+     * The subscriber's side of hello notifications: subscribes to graph's head on this stream
+     * and passes every announced head to onHello until the peer ends the subscription's time on
+     * this stream (normal return). The caller subscribes again for what is left of its duration.
+     *
+     * @throws SyncException TOO_MANY_SUBSCRIPTIONS or another refusal as PEER_ERROR, TIMEOUT at
+     *     the stream's deadline, TRANSPORT when the stream is closed under us
+     */
+    public void subscribeHellos(SyncHelloType.Subscribe subscribe, Consumer<Address> onHello) throws SyncException {
+        send(MessageCodec.encode(new SyncType.Hello(subscribe)));
+        finish();
+        byte[] accepted = receive().orElseThrow(() -> new SyncException(SyncError.UNEXPECTED_MESSAGE,
+                "peer " + stream.peer() + " finished without answering the hello subscription"));
+        if (MessageCodec.decodeResponseEnvelope(accepted, 0, accepted.length) instanceof ResponseEnvelope.Err(String why)) {
+            throw new SyncException(SyncError.PEER_ERROR, "peer " + stream.peer() + " refused the hello subscription: " + why);
+        }
+        Optional<byte[]> frame;
+        while ((frame = receive()).isPresent()) {
+            SyncType type = MessageCodec.decodeSyncType(frame.get(), 0, frame.get().length);
+            if (!(type instanceof SyncType.Hello(SyncHelloType.Hello(GraphId graphId, Address head))) || !graphId.equals(subscribe.graphId())) {
+                throw new SyncException(SyncError.UNEXPECTED_MESSAGE, "expected a hello for graph " + subscribe.graphId() + " from " + stream.peer() + ", got " + describe(type));
+            }
+            onHello.accept(head);
+        }
     }
 
     /** Sends every response of a session for request, then SyncEnd; returns the commands sent. */

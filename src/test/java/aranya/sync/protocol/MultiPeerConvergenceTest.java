@@ -31,7 +31,7 @@ class MultiPeerConvergenceTest {
                 Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
         CompletableFuture<Optional<SyncSummary>> served = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> served.complete(new SyncSession(pair[1], server.cache, Limits.MAX_SYNC_MESSAGE_SIZE)
-                .serve(id -> Optional.<Graph>of(server.graph), id -> true)));
+                .serve(id -> Optional.<Graph>of(server.graph), id -> true, TestPeer.HELLOS)));
         SyncSummary s = new SyncSession(pair[0], client.cache, Limits.MAX_SYNC_MESSAGE_SIZE).requestSync(client.graph, bidirectional, maxBytes);
         assertThat(served.get(20, TimeUnit.SECONDS)).isPresent();
         return s;

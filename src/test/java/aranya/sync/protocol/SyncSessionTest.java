@@ -26,7 +26,7 @@ class SyncSessionTest {
     private static CompletableFuture<Optional<SyncSummary>> serve(InMemoryMessageStream server, TestPeer peer) {
         CompletableFuture<Optional<SyncSummary>> done = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> done.complete(new SyncSession(server, peer.cache, Limits.MAX_SYNC_MESSAGE_SIZE)
-                .serve(id -> id.equals(peer.graph.id()) ? Optional.of(peer.graph) : Optional.<Graph>empty(), id -> true)));
+                .serve(id -> id.equals(peer.graph.id()) ? Optional.of(peer.graph) : Optional.<Graph>empty(), id -> true, TestPeer.HELLOS)));
         return done;
     }
 
@@ -128,7 +128,7 @@ class SyncSessionTest {
             b.append(2, 1);
             InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
             Thread.ofVirtual().start(() -> new SyncSession(pair[1], b.cache, Limits.MAX_SYNC_MESSAGE_SIZE)
-                    .serve(id -> Optional.of(b.graph), id -> false));
+                    .serve(id -> Optional.of(b.graph), id -> false, TestPeer.HELLOS));
             assertThatThrownBy(() -> new SyncSession(pair[0], a.cache, Limits.MAX_SYNC_MESSAGE_SIZE).requestSync(a.graph, true))
                     .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.PEER_ERROR))
                     .hasMessageContaining("AUTH_FAILED");

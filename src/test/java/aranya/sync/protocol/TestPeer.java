@@ -17,6 +17,8 @@ import java.util.List;
 final class TestPeer implements AutoCloseable {
     static final DeviceKey FOUNDER = DeviceKey.generate();
     static final DeviceKey MEMBER = DeviceKey.generate();
+    /** Hello subscriptions for servers in tests that do not subscribe. */
+    static final HelloPublisher HELLOS = new HelloPublisher(1, java.time.Duration.ofSeconds(10));
 
     final Graph graph;
     final PeerCache cache = new PeerCache();

@@ -1,0 +1,199 @@
+package aranya.sync.protocol;
+
+import aranya.sync.graph.Address;
+import aranya.sync.graph.Graph;
+import aranya.sync.wire.SyncHelloType;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The publishing side of hello notifications (Aranya's hello subscriptions): which
+ * subscriptions this node serves and when each should next announce its graph's head. It does
+ * no I/O; {@link SyncSession#serve} sends what {@link Subscription#next()} returns on the
+ * subscriber's own stream.
+ *
+ * <p>Unlike Aranya, where the publisher dials the subscriber back, notifications flow on the
+ * stream the subscriber opened (a long poll), so a node that cannot be dialed can subscribe.
+ * A stream lives at most {@code maxStreamLifetime}, which must stay inside the transport's
+ * session deadline; the subscriber subscribes again for what is left of its duration.
+ *
+ * <p>Changes are debounced but never dropped: a change inside the debounce window is sent when
+ * the window ends (Aranya skips it and leaves it to the periodic hello).
+ */
+public final class HelloPublisher {
+    /** Periodic hellos more frequent than this are slowed to it: a subscriber cannot make us spin. */
+    static final Duration MIN_SCHEDULE_DELAY = Duration.ofMillis(100);
+
+    private final int maxSubscriptions;
+    private final Duration maxStreamLifetime;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition idle = lock.newCondition();
+    private int active;
+
+    /**
+     * @param maxSubscriptions how many subscriptions may be open at once, over all graphs and peers
+     * @param maxStreamLifetime the longest one subscription stream is held open
+     */
+    public HelloPublisher(int maxSubscriptions, Duration maxStreamLifetime) {
+        if (maxSubscriptions < 1) {
+            throw new IllegalArgumentException("maxSubscriptions must be at least 1, got " + maxSubscriptions);
+        }
+        if (maxStreamLifetime.isNegative() || maxStreamLifetime.isZero()) {
+            throw new IllegalArgumentException("maxStreamLifetime must be positive, got " + maxStreamLifetime);
+        }
+        this.maxSubscriptions = maxSubscriptions;
+        this.maxStreamLifetime = maxStreamLifetime;
+    }
+
+    /** How many subscriptions are open now. */
+    public int active() {
+        lock.lock();
+        try {
+            return active;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits up to timeout for every subscription to end; returns whether they all did. */
+    public boolean awaitIdle(Duration timeout) throws InterruptedException {
+        long left = timeout.toNanos();
+        lock.lock();
+        try {
+            while (active > 0) {
+                if (left <= 0) {
+                    return false;
+                }
+                left = idle.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Opens a subscription to graph's head as request asks, or empty when too many are open. */
+    Optional<Subscription> subscribe(Graph graph, SyncHelloType.Subscribe request) {
+        lock.lock();
+        try {
+            if (active >= maxSubscriptions) {
+                return Optional.empty();
+            }
+            active++;
+        } finally {
+            lock.unlock();
+        }
+        return Optional.of(new Subscription(graph, request));
+    }
+
+    private void release() {
+        lock.lock();
+        try {
+            active--;
+            idle.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One open subscription: says when to send which head; close it when its stream ends. */
+    final class Subscription implements AutoCloseable {
+        private final Graph graph;
+        private final long debounceNanos;
+        /** 0: no periodic hellos. */
+        private final long scheduleNanos;
+        private final long endNanos;
+        private final ReentrantLock changeLock = new ReentrantLock();
+        private final Condition changed = changeLock.newCondition();
+        private final AutoCloseable listener;
+        private Address lastSent;
+        private long lastSentNanos;
+        private boolean closed;
+
+        private Subscription(Graph graph, SyncHelloType.Subscribe request) {
+            this.graph = graph;
+            this.debounceNanos = request.graphChangeDelay().toNanos();
+            Duration schedule = request.scheduleDelay();
+            this.scheduleNanos = schedule.isZero() ? 0 : Math.max(schedule.toNanos(), MIN_SCHEDULE_DELAY.toNanos());
+            long now = System.nanoTime();
+            this.endNanos = now + Math.min(saturatedNanos(request.duration()), maxStreamLifetime.toNanos());
+            this.lastSentNanos = now - debounceNanos; // the first head goes out at once
+            this.listener = graph.onCommitted(batch -> wake());
+        }
+
+        /**
+         * Blocks until a head is due (a change past the debounce window, or the periodic hello)
+         * and returns it, or returns empty once the subscription's time on this stream is over.
+         */
+        Optional<Address> next() throws InterruptedException {
+            changeLock.lock();
+            try {
+                while (!closed) {
+                    long now = System.nanoTime();
+                    if (now - endNanos >= 0) {
+                        return Optional.empty();
+                    }
+                    Optional<Address> head = graph.head();
+                    OptionalLong due = OptionalLong.empty();
+                    if (head.isPresent() && !head.get().equals(lastSent)) {
+                        due = OptionalLong.of(lastSentNanos + debounceNanos);
+                    }
+                    if (head.isPresent() && scheduleNanos > 0) {
+                        long periodic = lastSentNanos + scheduleNanos;
+                        due = OptionalLong.of(due.isPresent() ? earlier(due.getAsLong(), periodic) : periodic);
+                    }
+                    if (due.isPresent() && now - due.getAsLong() >= 0) {
+                        lastSent = head.get();
+                        lastSentNanos = now;
+                        return head;
+                    }
+                    long wakeNanos = due.isPresent() ? earlier(endNanos, due.getAsLong()) : endNanos;
+                    changed.awaitNanos(wakeNanos - now);
+                }
+                return Optional.empty();
+            } finally {
+                changeLock.unlock();
+            }
+        }
+
+        private void wake() {
+            changeLock.lock();
+            try {
+                changed.signalAll();
+            } finally {
+                changeLock.unlock();
+            }
+        }
+
+        @Override
+        public void close() {
+            changeLock.lock();
+            try {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                changed.signalAll();
+            } finally {
+                changeLock.unlock();
+            }
+            try {
+                listener.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e); // the graph's handle only removes from a set
+            }
+            release();
+        }
+    }
+
+    private static long earlier(long a, long b) {
+        return a - b <= 0 ? a : b;
+    }
+
+    private static long saturatedNanos(Duration d) {
+        return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
+    }
+}

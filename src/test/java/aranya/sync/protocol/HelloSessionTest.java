@@ -1,0 +1,177 @@
+package aranya.sync.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import aranya.sync.SyncError;
+import aranya.sync.SyncException;
+import aranya.sync.graph.Address;
+import aranya.sync.graph.Command;
+import aranya.sync.graph.Graph;
+import aranya.sync.wire.Limits;
+import aranya.sync.wire.SyncHelloType;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Hello subscriptions over in-memory streams: what the publisher sends, and when it stops. */
+class HelloSessionTest {
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
+
+    /** Serves one stream for server on a virtual thread; completes when the serving ends. */
+    private static CompletableFuture<Void> serve(InMemoryMessageStream stream, TestPeer server, HelloPublisher hellos) {
+        return CompletableFuture.runAsync(() -> new SyncSession(stream, server.cache, Limits.MAX_SYNC_MESSAGE_SIZE)
+                .serve(id -> Optional.<Graph>of(server.graph), id -> true, hellos), r -> Thread.ofVirtual().start(r));
+    }
+
+    private static SyncHelloType.Subscribe subscribe(TestPeer server, Duration debounce, Duration duration, Duration schedule) {
+        return new SyncHelloType.Subscribe(server.graph.id(), debounce, duration, schedule);
+    }
+
+    /** Subscribes on a virtual thread, queueing every head announced; completes when the publisher ends the stream. */
+    private static CompletableFuture<Void> subscriber(InMemoryMessageStream stream, SyncHelloType.Subscribe subscribe, BlockingQueue<Address> heads) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                new SyncSession(stream, new PeerCache(), Limits.MAX_SYNC_MESSAGE_SIZE).subscribeHellos(subscribe, heads::add);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, r -> Thread.ofVirtual().start(r));
+    }
+
+    @Test
+    void theCurrentHeadIsAnnouncedAtOnceAndEveryChangeAfterIt() throws Exception {
+        Command init = TestPeer.newTeam();
+        try (TestPeer server = TestPeer.of(init)) {
+            HelloPublisher hellos = new HelloPublisher(4, Duration.ofSeconds(10));
+            InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
+            BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
+            serve(pair[1], server, hellos);
+            CompletableFuture<Void> subscribed = subscriber(pair[0], subscribe(server, Duration.ZERO, Duration.ofHours(1), Duration.ZERO), heads);
+
+            assertThat(heads.poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
+            assertThat(hellos.active()).isEqualTo(1);
+            for (int i = 0; i < 3; i++) {
+                server.append(1, 16);
+                assertThat(heads.poll(10, TimeUnit.SECONDS)).isEqualTo(server.graph.head().orElseThrow());
+            }
+            pair[0].close();
+            server.append(1, 16); // the next send finds the subscriber gone
+            assertThat(hellos.awaitIdle(Duration.ofSeconds(10))).isTrue();
+            assertThat(subscribed).failsWithin(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void changesInsideTheDebounceWindowAreSentWhenItEndsNotDropped() throws Exception {
+        Command init = TestPeer.newTeam();
+        try (TestPeer server = TestPeer.of(init)) {
+            HelloPublisher hellos = new HelloPublisher(4, Duration.ofSeconds(10));
+            InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
+            BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
+            serve(pair[1], server, hellos);
+            // No periodic hellos: only the debounce can deliver the changes made right after the first hello.
+            subscriber(pair[0], subscribe(server, Duration.ofMillis(300), Duration.ofHours(1), Duration.ZERO), heads);
+
+            assertThat(heads.poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
+            server.append(1, 16);
+            server.append(1, 16);
+            Address last = server.graph.head().orElseThrow();
+            Address next = heads.poll(10, TimeUnit.SECONDS);
+            if (!last.equals(next)) {
+                next = heads.poll(10, TimeUnit.SECONDS); // the window may have ended between the two appends
+            }
+            assertThat(next).isEqualTo(last);
+            pair[0].close();
+        }
+    }
+
+    @Test
+    void theSubscriptionEndsWhenItsDurationIsOverAndItsSlotIsFreed() throws Exception {
+        Command init = TestPeer.newTeam();
+        try (TestPeer server = TestPeer.of(init)) {
+            HelloPublisher hellos = new HelloPublisher(4, Duration.ofSeconds(10));
+            InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
+            BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
+            CompletableFuture<Void> served = serve(pair[1], server, hellos);
+            CompletableFuture<Void> subscribed = subscriber(pair[0], subscribe(server, Duration.ZERO, Duration.ofMillis(200), Duration.ZERO), heads);
+
+            subscribed.get(10, TimeUnit.SECONDS); // returns normally: the publisher finished the stream
+            served.get(10, TimeUnit.SECONDS);
+            assertThat(heads).containsExactly(init.address());
+            assertThat(hellos.active()).isZero();
+        }
+    }
+
+    @Test
+    void aStreamIsHeldNoLongerThanThePublishersLifetimeEvenForALongerSubscription() throws Exception {
+        Command init = TestPeer.newTeam();
+        try (TestPeer server = TestPeer.of(init)) {
+            HelloPublisher hellos = new HelloPublisher(4, Duration.ofMillis(200));
+            InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
+            serve(pair[1], server, hellos);
+            CompletableFuture<Void> subscribed = subscriber(pair[0], subscribe(server, Duration.ZERO, Duration.ofDays(365), Duration.ZERO), new LinkedBlockingQueue<>());
+
+            subscribed.get(10, TimeUnit.SECONDS);
+            assertThat(hellos.active()).isZero();
+        }
+    }
+
+    @Test
+    void subscriptionsOverTheLimitAreRefusedWithAClearError() throws Exception {
+        Command init = TestPeer.newTeam();
+        try (TestPeer server = TestPeer.of(init)) {
+            HelloPublisher hellos = new HelloPublisher(1, Duration.ofSeconds(10));
+            InMemoryMessageStream[] first = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
+            BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
+            serve(first[1], server, hellos);
+            subscriber(first[0], subscribe(server, Duration.ZERO, Duration.ofHours(1), Duration.ZERO), heads);
+            assertThat(heads.poll(10, TimeUnit.SECONDS)).isNotNull();
+
+            InMemoryMessageStream[] second = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
+            serve(second[1], server, hellos);
+            assertThatThrownBy(() -> new SyncSession(second[0], new PeerCache(), Limits.MAX_SYNC_MESSAGE_SIZE)
+                    .subscribeHellos(subscribe(server, Duration.ZERO, Duration.ofHours(1), Duration.ZERO), h -> {}))
+                    .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.PEER_ERROR))
+                    .hasMessageContaining("too many hello subscriptions");
+            assertThat(hellos.active()).isEqualTo(1);
+            first[0].close();
+        }
+    }
+
+    @Test
+    void anUnauthenticatedPeerCannotSubscribe() throws Exception {
+        Command init = TestPeer.newTeam();
+        try (TestPeer server = TestPeer.of(init)) {
+            HelloPublisher hellos = new HelloPublisher(1, Duration.ofSeconds(10));
+            InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
+            Thread.ofVirtual().start(() -> new SyncSession(pair[1], server.cache, Limits.MAX_SYNC_MESSAGE_SIZE)
+                    .serve(id -> Optional.<Graph>of(server.graph), id -> false, hellos));
+            assertThatThrownBy(() -> new SyncSession(pair[0], new PeerCache(), Limits.MAX_SYNC_MESSAGE_SIZE)
+                    .subscribeHellos(subscribe(server, Duration.ZERO, Duration.ofHours(1), Duration.ZERO), h -> {}))
+                    .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.PEER_ERROR))
+                    .hasMessageContaining("not authenticated");
+            assertThat(hellos.active()).isZero();
+        }
+    }
+
+    @Test
+    void periodicHellosRepeatTheHeadWithoutChanges() throws Exception {
+        Command init = TestPeer.newTeam();
+        try (TestPeer server = TestPeer.of(init)) {
+            HelloPublisher hellos = new HelloPublisher(1, Duration.ofSeconds(10));
+            InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
+            BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
+            serve(pair[1], server, hellos);
+            subscriber(pair[0], subscribe(server, Duration.ZERO, Duration.ofHours(1), Duration.ofMillis(100)), heads);
+            for (int i = 0; i < 3; i++) {
+                assertThat(heads.poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
+            }
+            pair[0].close();
+        }
+    }
+}
