@@ -9,7 +9,6 @@ import aranya.sync.peers.SyncScheduler;
 import aranya.sync.protocol.MessageStream;
 import aranya.sync.protocol.PeerCache;
 import aranya.sync.protocol.SyncSession;
-import aranya.sync.wire.SyncHelloType;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Objects;
@@ -119,13 +118,12 @@ public final class HelloSubscription implements AutoCloseable {
                 return;
             }
             Duration remaining = Duration.ofNanos(left);
-            SyncHelloType.Subscribe subscribe = new SyncHelloType.Subscribe(team, config.graphChangeDelay(), remaining, config.scheduleDelay());
             // The peer ends the stream when the subscription expires; give its end time to arrive.
             try (MessageStream stream = opener.open(min(streamDeadline, remaining.plus(END_GRACE)))) {
                 if (!track(stream)) {
                     return;
                 }
-                new SyncSession(stream, new PeerCache(), maxMessageBytes).subscribeHellos(subscribe, this::received);
+                new SyncSession(stream, new PeerCache(), maxMessageBytes).subscribeHellos(team, config.graphChangeDelay(), remaining, config.scheduleDelay(), this::received);
                 failures = 0;
             } catch (SyncException e) {
                 if (state() != State.ACTIVE) {

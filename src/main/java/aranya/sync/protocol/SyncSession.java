@@ -16,6 +16,7 @@ import aranya.sync.wire.SyncRequestMessage;
 import aranya.sync.wire.SyncResponseMessage;
 import aranya.sync.wire.SyncType;
 import java.io.IOException;
+import java.time.Duration;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -225,10 +226,15 @@ public final class SyncSession {
      * and passes every announced head to onHello until the peer ends the subscription's time on
      * this stream (normal return). The caller subscribes again for what is left of its duration.
      *
-     * @throws SyncException TOO_MANY_SUBSCRIPTIONS or another refusal as PEER_ERROR, TIMEOUT at
+     * @param graphChangeDelay the least time between two hellos caused by changes
+     * @param duration how long the subscription lasts
+     * @param scheduleDelay the interval of periodic hellos; zero for none
+     * @throws SyncException a refusal (too many subscriptions, say) as PEER_ERROR, TIMEOUT at
      *     the stream's deadline, TRANSPORT when the stream is closed under us
      */
-    public void subscribeHellos(SyncHelloType.Subscribe subscribe, Consumer<Address> onHello) throws SyncException {
+    public void subscribeHellos(GraphId graph, Duration graphChangeDelay, Duration duration, Duration scheduleDelay,
+            Consumer<Address> onHello) throws SyncException {
+        SyncHelloType.Subscribe subscribe = new SyncHelloType.Subscribe(graph, graphChangeDelay, duration, scheduleDelay);
         send(MessageCodec.encode(new SyncType.Hello(subscribe)));
         finish();
         byte[] accepted = receive().orElseThrow(() -> new SyncException(SyncError.UNEXPECTED_MESSAGE,

@@ -9,13 +9,13 @@ import aranya.sync.graph.Address;
 import aranya.sync.graph.Command;
 import aranya.sync.graph.Graph;
 import aranya.sync.wire.Limits;
-import aranya.sync.wire.SyncHelloType;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /** Hello subscriptions over in-memory streams: what the publisher sends, and when it stops. */
@@ -28,15 +28,19 @@ class HelloSessionTest {
                 .serve(id -> Optional.<Graph>of(server.graph), id -> true, hellos), r -> Thread.ofVirtual().start(r));
     }
 
-    private static SyncHelloType.Subscribe subscribe(TestPeer server, Duration debounce, Duration duration, Duration schedule) {
-        return new SyncHelloType.Subscribe(server.graph.id(), debounce, duration, schedule);
+    /** What a subscriber asks for: the debounce, the duration and the periodic interval. */
+    private record Ask(Duration debounce, Duration duration, Duration schedule) {}
+
+    private static void subscribeHellos(InMemoryMessageStream stream, TestPeer server, Ask ask, Consumer<Address> onHello) throws SyncException {
+        new SyncSession(stream, new PeerCache(), Limits.MAX_SYNC_MESSAGE_SIZE)
+                .subscribeHellos(server.graph.id(), ask.debounce(), ask.duration(), ask.schedule(), onHello);
     }
 
     /** Subscribes on a virtual thread, queueing every head announced; completes when the publisher ends the stream. */
-    private static CompletableFuture<Void> subscriber(InMemoryMessageStream stream, SyncHelloType.Subscribe subscribe, BlockingQueue<Address> heads) {
+    private static CompletableFuture<Void> subscriber(InMemoryMessageStream stream, TestPeer server, Ask ask, BlockingQueue<Address> heads) {
         return CompletableFuture.runAsync(() -> {
             try {
-                new SyncSession(stream, new PeerCache(), Limits.MAX_SYNC_MESSAGE_SIZE).subscribeHellos(subscribe, heads::add);
+                subscribeHellos(stream, server, ask, heads::add);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -51,7 +55,7 @@ class HelloSessionTest {
             InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
             BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
             serve(pair[1], server, hellos);
-            CompletableFuture<Void> subscribed = subscriber(pair[0], subscribe(server, Duration.ZERO, Duration.ofHours(1), Duration.ZERO), heads);
+            CompletableFuture<Void> subscribed = subscriber(pair[0], server, new Ask(Duration.ZERO, Duration.ofHours(1), Duration.ZERO), heads);
 
             assertThat(heads.poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
             assertThat(hellos.active()).isEqualTo(1);
@@ -75,7 +79,7 @@ class HelloSessionTest {
             BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
             serve(pair[1], server, hellos);
             // No periodic hellos: only the debounce can deliver the changes made right after the first hello.
-            subscriber(pair[0], subscribe(server, Duration.ofMillis(300), Duration.ofHours(1), Duration.ZERO), heads);
+            subscriber(pair[0], server, new Ask(Duration.ofMillis(300), Duration.ofHours(1), Duration.ZERO), heads);
 
             assertThat(heads.poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
             server.append(1, 16);
@@ -98,7 +102,7 @@ class HelloSessionTest {
             InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
             BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
             CompletableFuture<Void> served = serve(pair[1], server, hellos);
-            CompletableFuture<Void> subscribed = subscriber(pair[0], subscribe(server, Duration.ZERO, Duration.ofMillis(200), Duration.ZERO), heads);
+            CompletableFuture<Void> subscribed = subscriber(pair[0], server, new Ask(Duration.ZERO, Duration.ofMillis(200), Duration.ZERO), heads);
 
             subscribed.get(10, TimeUnit.SECONDS); // returns normally: the publisher finished the stream
             served.get(10, TimeUnit.SECONDS);
@@ -114,7 +118,7 @@ class HelloSessionTest {
             HelloPublisher hellos = new HelloPublisher(4, Duration.ofMillis(200));
             InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
             serve(pair[1], server, hellos);
-            CompletableFuture<Void> subscribed = subscriber(pair[0], subscribe(server, Duration.ZERO, Duration.ofDays(365), Duration.ZERO), new LinkedBlockingQueue<>());
+            CompletableFuture<Void> subscribed = subscriber(pair[0], server, new Ask(Duration.ZERO, Duration.ofDays(365), Duration.ZERO), new LinkedBlockingQueue<>());
 
             subscribed.get(10, TimeUnit.SECONDS);
             assertThat(hellos.active()).isZero();
@@ -129,13 +133,12 @@ class HelloSessionTest {
             InMemoryMessageStream[] first = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
             BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
             serve(first[1], server, hellos);
-            subscriber(first[0], subscribe(server, Duration.ZERO, Duration.ofHours(1), Duration.ZERO), heads);
+            subscriber(first[0], server, new Ask(Duration.ZERO, Duration.ofHours(1), Duration.ZERO), heads);
             assertThat(heads.poll(10, TimeUnit.SECONDS)).isNotNull();
 
             InMemoryMessageStream[] second = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
             serve(second[1], server, hellos);
-            assertThatThrownBy(() -> new SyncSession(second[0], new PeerCache(), Limits.MAX_SYNC_MESSAGE_SIZE)
-                    .subscribeHellos(subscribe(server, Duration.ZERO, Duration.ofHours(1), Duration.ZERO), h -> {}))
+            assertThatThrownBy(() -> subscribeHellos(second[0], server, new Ask(Duration.ZERO, Duration.ofHours(1), Duration.ZERO), h -> {}))
                     .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.PEER_ERROR))
                     .hasMessageContaining("too many hello subscriptions");
             assertThat(hellos.active()).isEqualTo(1);
@@ -151,8 +154,7 @@ class HelloSessionTest {
             InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
             Thread.ofVirtual().start(() -> new SyncSession(pair[1], server.cache, Limits.MAX_SYNC_MESSAGE_SIZE)
                     .serve(id -> Optional.<Graph>of(server.graph), id -> false, hellos));
-            assertThatThrownBy(() -> new SyncSession(pair[0], new PeerCache(), Limits.MAX_SYNC_MESSAGE_SIZE)
-                    .subscribeHellos(subscribe(server, Duration.ZERO, Duration.ofHours(1), Duration.ZERO), h -> {}))
+            assertThatThrownBy(() -> subscribeHellos(pair[0], server, new Ask(Duration.ZERO, Duration.ofHours(1), Duration.ZERO), h -> {}))
                     .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.PEER_ERROR))
                     .hasMessageContaining("not authenticated");
             assertThat(hellos.active()).isZero();
@@ -167,7 +169,7 @@ class HelloSessionTest {
             InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
             BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
             serve(pair[1], server, hellos);
-            subscriber(pair[0], subscribe(server, Duration.ZERO, Duration.ofHours(1), Duration.ofMillis(100)), heads);
+            subscriber(pair[0], server, new Ask(Duration.ZERO, Duration.ofHours(1), Duration.ofMillis(100)), heads);
             for (int i = 0; i < 3; i++) {
                 assertThat(heads.poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
             }
