@@ -2,10 +2,8 @@ package aranya.sync.protocol;
 
 import aranya.sync.SyncError;
 import aranya.sync.SyncException;
-import aranya.sync.graph.AddResult;
 import aranya.sync.graph.Address;
 import aranya.sync.graph.Command;
-import aranya.sync.graph.CommandId;
 import aranya.sync.graph.Graph;
 import aranya.sync.graph.GraphId;
 import aranya.sync.graph.Bytes;
@@ -19,10 +17,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -50,8 +46,11 @@ import java.util.function.Predicate;
  */
 public final class SyncSession {
     private static final System.Logger LOG = System.getLogger(SyncSession.class.getName());
-    /** Received commands are committed in batches of about this many (one fsync each). */
-    static final int COMMIT_BATCH = 4096;
+    /**
+     * Received commands are committed in batches of about this many (one fsync each), each
+     * while the next is received.
+     */
+    static final int COMMIT_BATCH = 2048;
 
     private final MessageStream stream;
     private final PeerCache cache;
@@ -267,50 +266,37 @@ public final class SyncSession {
         return sent;
     }
 
-    /** Reads responses until SyncEnd, committing their commands in batches. */
+    /**
+     * Reads responses until SyncEnd, committing their commands in batches while it reads on;
+     * returns once everything received is committed.
+     */
     private SyncSummary receiveResponses(Graph graph, SyncRequester requester) throws SyncException {
-        List<Command> pending = new ArrayList<>();
-        int received = 0;
-        int added = 0;
-        while (true) {
-            byte[] frame = receive().orElseThrow(() -> new SyncException(SyncError.UNEXPECTED_MESSAGE,
-                    "the peer finished before ending session " + requester.sessionId()));
-            SyncResponseMessage message = switch (MessageCodec.decodeResponseEnvelope(frame, 0, frame.length)) {
-                case ResponseEnvelope.Err(String why) -> throw new SyncException(SyncError.PEER_ERROR, "peer " + stream.peer() + ": " + why);
-                case ResponseEnvelope.Ok(Bytes payload) -> {
-                    byte[] body = payload.toByteArray();
-                    yield MessageCodec.decodeSyncResponse(body, 0, body.length);
+        try (BatchCommitter committer = new BatchCommitter(graph, cache, stream.peer())) {
+            List<Command> pending = new ArrayList<>();
+            int received = 0;
+            while (true) {
+                byte[] frame = receive().orElseThrow(() -> new SyncException(SyncError.UNEXPECTED_MESSAGE,
+                        "the peer finished before ending session " + requester.sessionId()));
+                SyncResponseMessage message = switch (MessageCodec.decodeResponseEnvelope(frame, 0, frame.length)) {
+                    case ResponseEnvelope.Err(String why) -> throw new SyncException(SyncError.PEER_ERROR, "peer " + stream.peer() + ": " + why);
+                    case ResponseEnvelope.Ok(Bytes payload) -> {
+                        byte[] body = payload.toByteArray();
+                        yield MessageCodec.decodeSyncResponse(body, 0, body.length);
+                    }
+                };
+                Optional<List<Command>> commands = requester.receive(message);
+                if (commands.isEmpty()) {
+                    committer.submit(pending);
+                    return new SyncSummary(received, committer.finish(), 0, requester.remaining(), bytes);
                 }
-            };
-            Optional<List<Command>> commands = requester.receive(message);
-            if (commands.isPresent()) {
                 pending.addAll(commands.get());
                 received += commands.get().size();
-            }
-            if (commands.isEmpty() || pending.size() >= COMMIT_BATCH) {
-                added += commit(graph, pending);
-                pending.clear();
-            }
-            if (commands.isEmpty()) {
-                return new SyncSummary(received, added, 0, requester.remaining(), bytes);
+                if (pending.size() >= COMMIT_BATCH) {
+                    committer.submit(pending);
+                    pending = new ArrayList<>();
+                }
             }
         }
-    }
-
-    /** Adds a batch and tells the peer cache the peer holds its newest commands. */
-    private int commit(Graph graph, List<Command> batch) throws SyncException {
-        if (batch.isEmpty()) {
-            return 0;
-        }
-        AddResult result = graph.addCommands(batch);
-        Set<CommandId> parents = new HashSet<>();
-        for (Command c : batch) {
-            for (Address p : c.parent().addresses()) {
-                parents.add(p.id());
-            }
-        }
-        cache.update(stream.peer(), graph, batch.stream().filter(c -> !parents.contains(c.id())).map(Command::address).toList());
-        return result.added();
     }
 
     private static SyncRequestMessage.SyncRequest expectRequest(byte[] frame) throws SyncException {

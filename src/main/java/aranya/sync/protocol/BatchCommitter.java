@@ -1,0 +1,130 @@
+package aranya.sync.protocol;
+
+import aranya.sync.SyncError;
+import aranya.sync.SyncException;
+import aranya.sync.graph.Address;
+import aranya.sync.graph.Command;
+import aranya.sync.graph.CommandId;
+import aranya.sync.graph.Graph;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * Commits received batches on a thread of its own, so the session reads and decodes the next
+ * batch while this one is verified and written: transfer, signature checks and fsync overlap
+ * instead of taking turns. Batches are committed in the order submitted; at most one waits
+ * while one is being committed, which bounds memory to about three batches per session.
+ *
+ * <p>A failed batch stops the committer: its error is thrown by the next {@link #submit} or
+ * by {@link #finish}, and nothing of it or of later batches is stored. Batches submitted
+ * before a failure of the session itself are still committed by {@link #close}: they were
+ * received whole, and losing them would only make the next sync fetch them again.
+ */
+final class BatchCommitter implements AutoCloseable {
+    private static final List<Command> END = List.of();
+
+    private final Graph graph;
+    private final PeerCache cache;
+    private final String peer;
+    private final BlockingQueue<List<Command>> queue = new ArrayBlockingQueue<>(1);
+    private final Thread thread;
+    private volatile SyncException failure;
+    private int added; // written by the committer thread, read after joining it
+    private boolean ended;
+
+    BatchCommitter(Graph graph, PeerCache cache, String peer) {
+        this.graph = graph;
+        this.cache = cache;
+        this.peer = peer;
+        this.thread = Thread.ofVirtual().name("commit-" + peer).start(this::run);
+    }
+
+    /** Queues batch for commit, waiting while one is queued already. */
+    void submit(List<Command> batch) throws SyncException {
+        throwIfFailed();
+        if (!batch.isEmpty()) {
+            put(batch);
+        }
+    }
+
+    /** Waits for every submitted batch to be committed; returns how many commands were new. */
+    int finish() throws SyncException {
+        end();
+        throwIfFailed();
+        return added;
+    }
+
+    /** Commits what was submitted (unless a batch failed), then stops. */
+    @Override
+    public void close() throws SyncException {
+        end();
+    }
+
+    private void end() throws SyncException {
+        if (!ended) {
+            ended = true;
+            put(END);
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SyncException(SyncError.STORAGE, "interrupted while committing commands from " + peer, e);
+            }
+        }
+    }
+
+    private void throwIfFailed() throws SyncException {
+        SyncException f = failure;
+        if (f != null) {
+            throw new SyncException(f.error(), f.getMessage(), f);
+        }
+    }
+
+    private void put(List<Command> batch) throws SyncException {
+        try {
+            queue.put(batch);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SyncException(SyncError.STORAGE, "interrupted while committing commands from " + peer, e);
+        }
+    }
+
+    private void run() {
+        while (true) {
+            List<Command> batch;
+            try {
+                batch = queue.take();
+            } catch (InterruptedException e) {
+                return; // only end() stops us, and it waits for us
+            }
+            if (batch == END) {
+                return;
+            }
+            if (failure != null) {
+                continue; // after a failed batch nothing more is stored; keep draining so submitters never block
+            }
+            try {
+                added += graph.addCommands(batch).added();
+                rememberNewest(batch);
+            } catch (SyncException e) {
+                failure = e;
+            } catch (RuntimeException e) {
+                failure = new SyncException(SyncError.STORAGE, "committing commands from " + peer + " failed: " + e, e);
+            }
+        }
+    }
+
+    /** Tells the peer cache the peer holds the batch's newest commands (those no other command of it names). */
+    private void rememberNewest(List<Command> batch) {
+        Set<CommandId> parents = new HashSet<>();
+        for (Command c : batch) {
+            for (Address p : c.parent().addresses()) {
+                parents.add(p.id());
+            }
+        }
+        cache.update(peer, graph, batch.stream().filter(c -> !parents.contains(c.id())).map(Command::address).toList());
+    }
+}

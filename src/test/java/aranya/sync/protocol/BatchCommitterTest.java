@@ -1,0 +1,70 @@
+package aranya.sync.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import aranya.sync.SyncError;
+import aranya.sync.SyncException;
+import aranya.sync.graph.Bytes;
+import aranya.sync.graph.Command;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The commit pipeline of a receiving session: order, atomic batches, and what a failure stops. */
+class BatchCommitterTest {
+    private static Command forge(Command real) {
+        return new Command(real.id(), real.priority(), real.parent(), real.policy(), Bytes.of(new byte[] {1, 2, 3}));
+    }
+
+    @Test
+    void batchesAreCommittedInOrderAndCountedOnce() throws Exception {
+        Command init = TestPeer.newTeam();
+        try (TestPeer server = TestPeer.of(init); TestPeer client = TestPeer.of(init)) {
+            List<Command> all = server.append(30, 8);
+            int added;
+            try (BatchCommitter committer = new BatchCommitter(client.graph, client.cache, "server")) {
+                for (int i = 0; i < 30; i += 10) {
+                    committer.submit(new ArrayList<>(all.subList(i, i + 10))); // each batch needs the one before it
+                }
+                committer.submit(all.subList(0, 5)); // already stored: not counted again
+                added = committer.finish();
+            }
+            assertThat(added).isEqualTo(30);
+            assertThat(client.graph.head()).isEqualTo(server.graph.head());
+        }
+    }
+
+    @Test
+    void aFailedBatchStopsTheCommitsAfterItAndItsErrorReachesTheSession() throws Exception {
+        Command init = TestPeer.newTeam();
+        try (TestPeer server = TestPeer.of(init); TestPeer client = TestPeer.of(init)) {
+            List<Command> all = server.append(30, 8);
+            List<Command> bad = new ArrayList<>(all.subList(10, 20));
+            bad.set(5, forge(bad.get(5)));
+            BatchCommitter committer = new BatchCommitter(client.graph, client.cache, "server");
+            committer.submit(all.subList(0, 10));
+            committer.submit(bad);
+            assertThatThrownBy(() -> {
+                committer.submit(all.subList(20, 30));
+                committer.finish();
+            }).isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.MALFORMED));
+            committer.close();
+            assertThat(client.graph.size()).isEqualTo(11); // init and the first batch only
+            assertThat(client.graph.contains(all.get(9).id())).isTrue();
+            assertThat(client.graph.contains(all.get(10).id())).isFalse();
+        }
+    }
+
+    @Test
+    void closingWithoutFinishingStillCommitsWhatWasSubmitted() throws Exception {
+        Command init = TestPeer.newTeam();
+        try (TestPeer server = TestPeer.of(init); TestPeer client = TestPeer.of(init)) {
+            List<Command> all = server.append(10, 8);
+            try (BatchCommitter committer = new BatchCommitter(client.graph, client.cache, "server")) {
+                committer.submit(all); // the session fails here, say; close() runs
+            }
+            assertThat(client.graph.contains(all.get(9).id())).isTrue();
+        }
+    }
+}
