@@ -6,6 +6,7 @@ import aranya.sync.graph.DeviceKey;
 import aranya.sync.graph.Graph;
 import aranya.sync.graph.TeamMembersPolicy;
 import aranya.sync.graph.storage.InMemoryStorageProvider;
+import aranya.sync.protocol.HelloPublisher;
 import aranya.sync.protocol.InMemoryMessageStream;
 import aranya.sync.protocol.PeerCache;
 import aranya.sync.protocol.SyncSession;
@@ -106,7 +107,7 @@ public class ProtocolBenchmark {
     public SyncSummary catchUpInMemory(CatchUpState s) throws Exception {
         InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, Duration.ofMinutes(5));
         Thread server = Thread.ofVirtual().start(() -> new SyncSession(pair[1], new PeerCache(), Limits.MAX_SYNC_MESSAGE_SIZE)
-                .serve(id -> Optional.of(s.server), id -> true));
+                .serve(id -> Optional.of(s.server), id -> true, new HelloPublisher(1, Duration.ofSeconds(10))));
         try (Graph client = Graph.open(new InMemoryStorageProvider().open(s.server.id()), new TeamMembersPolicy())) {
             SyncSummary summary = new SyncSession(pair[0], new PeerCache(), Limits.MAX_SYNC_MESSAGE_SIZE).requestSync(client, false);
             server.join();

@@ -7,6 +7,7 @@ import aranya.sync.graph.GraphId;
 import aranya.sync.graph.TeamMembersPolicy;
 import aranya.sync.graph.storage.InMemoryStorageProvider;
 import aranya.sync.protocol.MessageStream;
+import aranya.sync.protocol.HelloPublisher;
 import aranya.sync.protocol.PeerCache;
 import aranya.sync.protocol.SyncSession;
 import aranya.sync.protocol.SyncSummary;
@@ -64,9 +65,10 @@ public class TransportBenchmark {
 
         SyncServer(TransportConfig config) throws Exception {
             PeerCache cache = new PeerCache();
+            HelloPublisher hellos = new HelloPublisher(1, config.sessionDeadline().dividedBy(2));
             listener = SyncListener.start(new InetSocketAddress("127.0.0.1", 0), NodeIdentity.generate(),
                     team -> Optional.of(SECRET.clone()), (stream, connection) -> new SyncSession(stream, cache, config.maxMessageSize())
-                            .serve(team -> Optional.ofNullable(graphs.get(team)), connection::isAuthenticated), config);
+                            .serve(team -> Optional.ofNullable(graphs.get(team)), connection::isAuthenticated, hellos), config);
         }
 
         int port() {
