@@ -39,7 +39,8 @@ class ImpairedNetworkTest {
     void divergedPeersConvergeBothWaysOverALossyReorderingDuplicatingLink() throws Exception {
         try (Nodes nodes = new Nodes(dir)) {
             SyncNode server = nodes.server();
-            SyncNode client = nodes.client();
+            // Lost handshake packets wait for kwik's retransmission timer: give the handshake room.
+            SyncNode client = nodes.add(nodes.builder().connectTimeout(Duration.ofSeconds(15)).open());
             GraphId team = Nodes.team(server, client);
             client.syncNow(Nodes.at(server), team, Optional.empty()); // both start from the init command
             Nodes.write(server, team, COMMANDS_EACH);
@@ -75,7 +76,7 @@ class ImpairedNetworkTest {
     void aPeerThatGoesSilentMidSyncFailsTheSyncWithTimeout() throws Exception {
         try (Nodes nodes = new Nodes(dir)) {
             SyncNode server = nodes.server();
-            SyncNode client = nodes.add(nodes.builder().sessionTimeout(Duration.ofSeconds(2)).open());
+            SyncNode client = nodes.add(nodes.builder().sessionTimeout(Duration.ofSeconds(3)).open());
             GraphId team = Nodes.team(server, client);
             try (ImpairedUdpLink link = new ImpairedUdpLink(server.listenAddress().orElseThrow(), Impairment.NONE, SEED)) {
                 PeerAddress throughLink = PeerAddress.of(link.address());
