@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ImpairedUdpLink implements AutoCloseable {
     /** Datagrams waiting for delivery, at most; enough for a full congestion window both ways at 50 ms. */
-    static final int QUEUE_CAPACITY = 20_000;
+    private static final int QUEUE_CAPACITY = 20_000;
     private static final int MAX_DATAGRAM = 65_535;
 
     /**
