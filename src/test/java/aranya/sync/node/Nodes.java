@@ -26,14 +26,18 @@ final class Nodes implements AutoCloseable {
 
     /** A node with a sync server on a free loopback port. */
     SyncNode server() throws Exception {
-        return add(SyncNode.builder(dir.resolve("n" + count++)).listenAddress(LOOPBACK).sessionTimeout(Duration.ofSeconds(30))
-                .backoff(new aranya.sync.peers.SyncScheduler.Backoff(Duration.ofMillis(20), Duration.ofMillis(200))).open());
+        return add(builder().listenAddress(LOOPBACK).open());
     }
 
     /** A node without a server: it can dial but cannot be dialed. */
     SyncNode client() throws Exception {
-        return add(SyncNode.builder(dir.resolve("n" + count++)).sessionTimeout(Duration.ofSeconds(30))
-                .backoff(new aranya.sync.peers.SyncScheduler.Backoff(Duration.ofMillis(20), Duration.ofMillis(200))).open());
+        return add(builder().open());
+    }
+
+    /** A builder for a node in a fresh directory, with the tests' session timeout and short backoff; not yet tracked for closing. */
+    SyncNode.Builder builder() {
+        return SyncNode.builder(dir.resolve("n" + count++)).sessionTimeout(Duration.ofSeconds(30))
+                .backoff(new aranya.sync.peers.SyncScheduler.Backoff(Duration.ofMillis(20), Duration.ofMillis(200)));
     }
 
     SyncNode add(SyncNode node) {
