@@ -10,11 +10,15 @@ import aranya.sync.graph.Priority;
 import aranya.sync.graph.StorageProvider;
 import aranya.sync.graph.TeamMembersPolicy;
 import aranya.sync.graph.storage.FileStorageProvider;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 
 /**
  * Builds benchmark graphs once and caches them on disk (jmh/target/bench-graphs), because
@@ -23,6 +27,7 @@ import java.util.Random;
  */
 final class BenchGraphs {
     private static final Path CACHE = Path.of(System.getProperty("bench.graphs", "target/bench-graphs"));
+    private static final String ID_FILE = "graph.id";
 
     private BenchGraphs() {}
 
@@ -42,28 +47,63 @@ final class BenchGraphs {
 
     /**
      * A graph of about size commands: a chain with a two-writer fork and merge every 100
-     * commands, so the index has many segments as real teams' graphs do.
+     * commands, so the index has many segments as real teams' graphs do. Built in a scratch
+     * directory that becomes the cache entry only once complete, so an interrupted build is
+     * started over rather than left behind.
      */
     static Graph open(int size) throws Exception {
         Path dir = CACHE.resolve(Integer.toString(size));
-        Path idFile = dir.resolve("graph.id");
-        StorageProvider storage = new FileStorageProvider(dir);
-        if (Files.exists(idFile)) {
-            return Graph.open(storage.open(GraphId.fromHex(Files.readString(idFile))), new TeamMembersPolicy());
+        if (!Files.exists(dir.resolve(ID_FILE))) {
+            build(size, dir);
         }
+        StorageProvider storage = new FileStorageProvider(dir);
+        return Graph.open(storage.open(GraphId.fromHex(Files.readString(dir.resolve(ID_FILE)))), new TeamMembersPolicy());
+    }
+
+    private static void build(int size, Path dir) throws Exception {
+        Path scratch = CACHE.resolve(size + ".building");
+        deleteTree(scratch);
+        deleteTree(dir);
+        long start = System.nanoTime();
         Random rnd = new Random(size);
         DeviceKey alice = DeviceKey.generate();
         DeviceKey bob = DeviceKey.generate();
         Command init = TeamMembersPolicy.createTeam(alice, List.of(bob.publicKey()));
-        Graph graph = Graph.open(storage.open(GraphId.of(init.id())), new TeamMembersPolicy());
-        graph.addCommands(List.of(init));
-        while (graph.size() < size) {
-            Address head = graph.head().orElseThrow();
-            List<Command> batch = new ArrayList<>(chain(alice, head, 95, 100, rnd));
-            batch.addAll(chain(bob, head, 4, 100, rnd));
-            graph.addCommands(batch); // the two branches are merged at the end of the batch
+        try (Graph graph = Graph.open(new FileStorageProvider(scratch).open(GraphId.of(init.id())), new TeamMembersPolicy())) {
+            graph.addCommands(List.of(init));
+            while (graph.size() < size) {
+                Address head = graph.head().orElseThrow();
+                List<Command> batch = new ArrayList<>(chain(alice, head, 95, 100, rnd));
+                batch.addAll(chain(bob, head, 4, 100, rnd));
+                graph.addCommands(batch); // the two branches are merged at the end of the batch
+            }
+            Files.writeString(scratch.resolve(ID_FILE), graph.id().toHex());
         }
-        Files.writeString(idFile, graph.id().toHex());
-        return graph;
+        Files.move(scratch, dir, StandardCopyOption.ATOMIC_MOVE);
+        System.out.printf("%n[bench-graphs] built the %d-command graph in %.0f s%n", size, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The address commands back from graph's head, walking through merges along the longer
+     * branch: what a replica that lacks the newest commands holds as its head.
+     */
+    static Address behindHead(Graph graph, int commands) {
+        Address at = graph.head().orElseThrow();
+        for (int i = 0; i < commands; i++) {
+            at = graph.command(at.id()).orElseThrow().parent().addresses().stream()
+                    .max(Comparator.comparingLong(Address::maxCut)).orElseThrow();
+        }
+        return at;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 }

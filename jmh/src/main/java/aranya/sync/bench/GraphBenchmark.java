@@ -71,13 +71,7 @@ public class GraphBenchmark {
         @Setup(Level.Trial)
         public void open() throws Exception {
             graph = BenchGraphs.open(size);
-            Address at = graph.head().orElseThrow();
-            // Walk 10 commands back, through merges along the longer branch.
-            for (int i = 0; i < 10; i++) {
-                at = graph.command(at.id()).orElseThrow().parent().addresses().stream()
-                        .max(java.util.Comparator.comparingLong(Address::maxCut)).orElseThrow();
-            }
-            known = List.of(at);
+            known = List.of(BenchGraphs.behindHead(graph, 10));
             int missing = graph.missing(known).size();
             if (missing < 10 || missing > 20) {
                 throw new IllegalStateException("expected a difference of about 10 commands, got " + missing);
