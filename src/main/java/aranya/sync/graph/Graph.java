@@ -156,8 +156,7 @@ public final class Graph implements AutoCloseable {
      */
     public List<Command> missing(Collection<Address> known) {
         return read(() -> {
-            int[] resolved = known.stream().mapToInt(this::resolve).filter(n -> n != GraphIndex.NONE).toArray();
-            int[] numbers = index.missing(resolved);
+            int[] numbers = index.missing(known);
             List<Command> out = new ArrayList<>(numbers.length);
             for (int n : numbers) {
                 out.add(index.command(n));

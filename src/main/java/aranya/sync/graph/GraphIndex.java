@@ -1,6 +1,7 @@
 package aranya.sync.graph;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -275,26 +276,37 @@ final class GraphIndex implements DagView {
      * each segment's range only after every location above it is done, as Aranya's
      * find_needed_segments does. It stops once nothing uncovered is left that could matter,
      * so its cost grows with the answer and the segments next to it, not with the graph.
+     * Known addresses are looked up only when the walk reaches their max cut (as claimed; a
+     * wrong claim makes the address unknown): most of a requester's sample lies far below
+     * where the walk stops, and on a large graph each lookup is a cache miss.
      */
-    int[] missing(int[] known) {
-        record Entry(long maxCut, int segment, int position, boolean covered) {}
+    int[] missing(Collection<Address> known) {
+        /** unresolved: a known address not looked up yet (segment and position then unset). */
+        record Entry(long maxCut, int segment, int position, boolean covered, Address unresolved) {}
         PriorityQueue<Entry> queue = new PriorityQueue<>(Comparator.comparingLong(Entry::maxCut).reversed());
         Map<Integer, int[]> reach = new HashMap<>(); // segment -> {highest needed position, highest covered position}
         int uncoveredQueued = 0;
         long lowestNeededStart = Long.MAX_VALUE;
 
         for (int h : heads) {
-            queue.add(new Entry(maxCuts[h], segmentOf[h], positionOf[h], false));
+            queue.add(new Entry(maxCuts[h], segmentOf[h], positionOf[h], false, null));
             uncoveredQueued++;
         }
-        for (int k : known) {
-            queue.add(new Entry(maxCuts[k], segmentOf[k], positionOf[k], true));
+        for (Address a : known) {
+            queue.add(new Entry(a.maxCut(), -1, -1, true, a));
         }
         while (!queue.isEmpty()) {
             if (uncoveredQueued == 0 && queue.peek().maxCut() < lowestNeededStart) {
                 break; // what is left lies below every needed range and can change none of them
             }
             Entry e = queue.poll();
+            if (e.unresolved() != null) {
+                int k = indexOf(e.unresolved().id());
+                if (k == NONE || maxCuts[k] != e.maxCut()) {
+                    continue; // not held here, or not at that max cut: ignored, as the caller asked
+                }
+                e = new Entry(maxCuts[k], segmentOf[k], positionOf[k], true, null);
+            }
             int[] r = reach.computeIfAbsent(e.segment(), s -> new int[] {-1, -1});
             int first = segments.get(e.segment()).get(0);
             if (e.covered()) {
@@ -306,7 +318,7 @@ final class GraphIndex implements DagView {
                 if (firstCover) {
                     for (int k = 0; k < parentCount(first); k++) {
                         int p = parent(first, k);
-                        queue.add(new Entry(maxCuts[p], segmentOf[p], positionOf[p], true));
+                        queue.add(new Entry(maxCuts[p], segmentOf[p], positionOf[p], true, null));
                     }
                 }
             } else {
@@ -321,7 +333,7 @@ final class GraphIndex implements DagView {
                     if (r[1] < 0) {
                         for (int k = 0; k < parentCount(first); k++) {
                             int p = parent(first, k);
-                            queue.add(new Entry(maxCuts[p], segmentOf[p], positionOf[p], false));
+                            queue.add(new Entry(maxCuts[p], segmentOf[p], positionOf[p], false, null));
                             uncoveredQueued++;
                         }
                     }

@@ -93,6 +93,14 @@ class GraphPropertyTest {
             for (int k = rnd.nextInt(4); k > 0; k--) {
                 known.add(everything.get(rnd.nextInt(everything.size())).address());
             }
+            // Addresses the graph does not hold, or holds at another max cut, must change nothing.
+            Address held = everything.get(rnd.nextInt(everything.size())).address();
+            byte[] unknownId = new byte[32];
+            rnd.nextBytes(unknownId);
+            List<Address> withNoise = new ArrayList<>(known);
+            withNoise.add(new Address(held.id(), held.maxCut() + 1 + rnd.nextInt(1000)));
+            withNoise.add(new Address(CommandId.of(unknownId), rnd.nextInt(1000)));
+            assertThat(main.graph.missing(withNoise)).isEqualTo(main.graph.missing(known));
             List<Command> got = main.graph.missing(known);
             Set<CommandId> expected = new HashSet<>();
             for (Command c : everything) {
