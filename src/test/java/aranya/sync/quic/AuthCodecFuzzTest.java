@@ -8,6 +8,7 @@ import aranya.sync.SyncException;
 import aranya.sync.graph.Bytes;
 import aranya.sync.graph.GraphId;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -59,7 +60,7 @@ class AuthCodecFuzzTest {
             return Fuzzer.Outcome.REFUSED;
         }
         byte[] reencoded = AuthCodec.encode(message);
-        if (!java.util.Arrays.equals(reencoded, input)) {
+        if (!Arrays.equals(reencoded, input)) {
             throw new AssertionError("decoded as " + message + ", which re-encodes to " + HexFormat.of().formatHex(reencoded));
         }
         return Fuzzer.Outcome.DECODED;

@@ -7,6 +7,7 @@ import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -110,7 +112,7 @@ class WireFuzzTest {
         return readFrames(input, MAX_FRAME);
     }
 
-    private void fuzz(MessageKind kind, java.util.function.Supplier<Object> randomMessage) {
+    private void fuzz(MessageKind kind, Supplier<Object> randomMessage) {
         List<byte[]> seeds = new ArrayList<>(Vectors.load(kind.vectorFile()).values());
         for (int i = 0; i < RANDOM_SEEDS; i++) {
             seeds.add(kind.encode(randomMessage.get()));
@@ -133,7 +135,7 @@ class WireFuzzTest {
                     default -> MessageCodec.encode(messages.anyEnvelope());
                 });
             }
-        } catch (java.io.IOException | SyncException e) {
+        } catch (IOException | SyncException e) {
             throw new IllegalStateException("a valid message did not frame", e);
         }
         return out.toByteArray();

@@ -9,6 +9,7 @@ import aranya.sync.graph.SignedCommands;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -76,7 +77,7 @@ class CommandRecordsFuzzTest {
             return Fuzzer.Outcome.REFUSED;
         }
         byte[] reencoded = CommandRecords.encode(batch);
-        if (!java.util.Arrays.equals(reencoded, input)) {
+        if (!Arrays.equals(reencoded, input)) {
             throw new AssertionError("decoded as " + batch + ", which re-encodes to " + HexFormat.of().formatHex(reencoded));
         }
         return Fuzzer.Outcome.DECODED;
