@@ -2,6 +2,7 @@ package aranya.sync.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import aranya.sync.ChildJvm;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -20,18 +21,10 @@ class CliProcessTest {
     @TempDir
     Path dir;
 
-    /** The module path of this test run: the module under test and its dependencies. */
-    private static String modulePath() {
-        String path = System.getProperty("jdk.module.path");
-        return path != null ? path : System.getProperty("java.class.path");
-    }
-
     private static ProcessBuilder cli(Path data, String... args) {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-p", modulePath(), "-m", "aranya.sync/aranya.sync.cli.Main"));
-        command.addAll(List.of(args));
+        List<String> command = new ArrayList<>(List.of(args));
         command.addAll(List.of("--data", data.toString()));
-        return new ProcessBuilder(command).redirectErrorStream(true);
+        return ChildJvm.module(Main.class.getName(), command).redirectErrorStream(true);
     }
 
     /** Runs a command to completion; returns its output lines, asserting its exit code. */

@@ -1,30 +1,23 @@
 package aranya.sync.wire;
 
 import static aranya.sync.wire.WireAssertions.assertMalformed;
+import static aranya.sync.wire.WireAssertions.assertSyncError;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
+import aranya.sync.Fuzzer;
 import aranya.sync.SyncError;
 import aranya.sync.SyncException;
-import java.util.ArrayList;
+import java.io.ByteArrayInputStream;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Untrusted bytes: whatever arrives, decoding ends in a message or a {@link SyncException},
- * never another exception, a hang, or an allocation sized by a claim. A fresh seed each run;
- * it is in every failure message, and {@code -Daranya.test.seed=N} replays it.
+ * Untrusted bytes, the cases worth spelling out: every cut of every vector, and lengths
+ * claimed far beyond the input in each decoder. {@link WireFuzzTest} mutates at random.
  */
 class HostileInputTest {
-    private static final int RANDOM_INPUTS = 200_000;
-    private static final int VALID_POOL = 300;
-
-    private final long seed = Long.getLong("aranya.test.seed", System.nanoTime());
-    private final Random random = new Random(seed);
 
     @Test
     void everyTruncationOfEveryVectorFails() {
@@ -52,102 +45,61 @@ class HostileInputTest {
     }
 
     @Test
-    void randomBytesAndMutationsDecodeOrFailCleanly() {
-        RandomMessages messages = new RandomMessages(random);
-        List<List<byte[]>> valid = new ArrayList<>();
-        for (MessageKind kind : MessageKind.ALL) {
-            List<byte[]> pool = new ArrayList<>(Vectors.load(kind.vectorFile()).values());
-            for (int i = 0; i < VALID_POOL; i++) {
-                Object message = kind == MessageKind.SYNC_TYPE ? messages.anySyncType()
-                        : kind == MessageKind.SYNC_RESPONSE ? messages.anyResponse()
-                        : messages.anyEnvelope();
-                pool.add(kind.encode(message));
-            }
-            valid.add(pool);
-        }
-        for (int i = 0; i < RANDOM_INPUTS; i++) {
-            int k = i % MessageKind.ALL.size();
-            List<byte[]> pool = valid.get(k);
-            byte[] input = switch (random.nextInt(4)) {
-                case 0 -> randomBytes();
-                case 1 -> replaceOneByte(pool.get(random.nextInt(pool.size())));
-                case 2 -> flipOneBit(pool.get(random.nextInt(pool.size())));
-                default -> {
-                    byte[] message = pool.get(random.nextInt(pool.size()));
-                    yield Arrays.copyOf(message, random.nextInt(message.length + 1));
-                }
-            };
-            assertDecodesOrFailsCleanly(MessageKind.ALL.get(k), input);
-        }
-    }
-
-    @Test
-    void aLengthPrefixClaimingTwoGigabytesFailsWithoutAllocatingIt() {
+    void aLengthPrefixClaimingTwoGigabytesFailsWithoutAllocatingIt() throws Throwable {
         // Ok(bytes) claiming 2^31 and 2^31-16 bytes, with 3 present. Had the decoder allocated
         // the claim, a 2 GiB array would not fit the test JVM's 2 GiB heap.
         for (String claim : List.of("80 80 80 80 08", "f0 ff ff ff 07")) {
             byte[] input = Vectors.hex("00 " + claim + " 01 02 03");
             assertMalformed(() -> MessageCodec.decodeResponseEnvelope(input, 0, input.length), "only 3 left");
+            assertRefusedWithoutAllocating(MessageKind.ENVELOPE, input);
         }
         // A command meta claiming a 2^32-1 byte payload.
         byte[] response = Vectors.hex("00 01 00 01 20 bb*32 03 00 00 ff ff ff ff 0f 00 41 42");
         assertMalformed(() -> MessageCodec.decodeSyncResponse(response, 0, response.length), "4294967295");
+        assertRefusedWithoutAllocating(MessageKind.SYNC_RESPONSE, response);
     }
 
-    private byte[] randomBytes() {
-        byte[] bytes = new byte[random.nextInt(80)];
-        random.nextBytes(bytes);
-        if (bytes.length > 0) {
-            bytes[0] = (byte) random.nextInt(6); // mostly a valid tag, so decoding gets further
+    /** Every length and count field of every message, claiming 2^31 and more: refused, with almost nothing allocated. */
+    @Test
+    void everyLengthFieldClaimingMoreThanTheHeapIsRefusedWithoutAllocating() throws Throwable {
+        String sid = "01";
+        String graph = "20 aa*32";
+        String huge = "ff ff ff ff ff ff ff ff ff 01"; // 2^64-1
+        for (String envelope : List.of(
+                "00 " + huge + " 01",                 // Ok: bytes of 2^64-1
+                "01 80 80 80 80 08 41 42")) {         // Err: a string of 2^31 bytes
+            assertRefusedWithoutAllocating(MessageKind.ENVELOPE, Vectors.hex(envelope));
         }
-        return bytes;
-    }
-
-    private byte[] replaceOneByte(byte[] message) {
-        byte[] mutated = message.clone();
-        if (mutated.length > 0) {
-            mutated[random.nextInt(mutated.length)] = (byte) random.nextInt(256);
+        for (String response : List.of(
+                "00 " + sid + " 00 " + huge,                                        // 2^64-1 commands
+                "00 " + sid + " 00 64 20 bb*32",                                      // 100 commands in 33 bytes
+                "00 " + sid + " 00 01 20 bb*32 03 00 ff ff ff ff 0f 00 00 41",       // a policy of 2^32-1 bytes
+                "00 " + sid + " 00 02 20 bb*32 03 00 00 80 80 80 80 08 00 "          // a payload of 2^31 bytes, then
+                        + "20 cc*32 01 00 01 20 bb*32 00 00 00 01 41")) {           // a second command
+            assertRefusedWithoutAllocating(MessageKind.SYNC_RESPONSE, Vectors.hex(response));
         }
-        return mutated;
-    }
-
-    private byte[] flipOneBit(byte[] message) {
-        byte[] mutated = message.clone();
-        if (mutated.length > 0) {
-            mutated[random.nextInt(mutated.length)] ^= (byte) (1 << random.nextInt(8));
-        }
-        return mutated;
-    }
-
-    /**
-     * The input must be refused as malformed, or decode to a message whose encoding is the
-     * input itself (so nothing was skipped or guessed); the only exception is a Poll without
-     * the flag, which we re-encode with it.
-     */
-    private void assertDecodesOrFailsCleanly(MessageKind kind, byte[] input) {
-        Object decoded;
-        try {
-            decoded = kind.decode(input);
-        } catch (SyncException e) {
-            if (e.error() != SyncError.MALFORMED) {
-                fail(context(kind, input) + ": error " + e.error(), e);
-            }
-            return;
-        } catch (RuntimeException | Error e) {
-            throw new AssertionError(context(kind, input) + ": not a SyncException", e);
-        }
-        byte[] reencoded = kind.encode(decoded);
-        boolean pollWithoutFlag = decoded instanceof SyncType.Poll poll
-                && !poll.bidirectional()
-                && reencoded.length == input.length + 1
-                && Arrays.equals(reencoded, 0, input.length, input, 0, input.length);
-        if (!pollWithoutFlag && !Arrays.equals(reencoded, input)) {
-            fail(context(kind, input) + ": decoded as " + decoded + ", which re-encodes to "
-                    + HexFormat.of().formatHex(reencoded));
+        for (String syncType : List.of(
+                "00 00 " + sid + " " + graph + " 00 " + huge,                       // Poll: a sample of 2^64-1 addresses
+                "00 01 " + sid + " 80 80 80 80 10",                                  // Poll: 2^32 missing indexes
+                "01 00 00 80 80 80 80 08",                                            // Subscribe: 2^31 addresses
+                "03 00 " + sid + " 00 01 20 bb*32 03 00 00 ff ff ff ff 0f 00 " + graph + " 41")) { // Push: a 2^32-1 byte payload
+            assertRefusedWithoutAllocating(MessageKind.SYNC_TYPE, Vectors.hex(syncType));
         }
     }
 
-    private String context(MessageKind kind, byte[] input) {
-        return "seed " + seed + ", " + kind + " input " + HexFormat.of().formatHex(input);
+    /** A frame reader with no maximum of its own still allocates only as the bytes arrive. */
+    @Test
+    void aFrameClaimingTwoGigabytesIsNotAllocatedAhead() throws Throwable {
+        byte[] claim = Vectors.hex("7f ff ff ff 01 02 03");
+        assertMalformed(() -> new FrameReader(new ByteArrayInputStream(claim), Integer.MAX_VALUE).readFrame(),
+                "3 bytes into the 2147483647-byte message");
+        Fuzzer.assertRefusedWithoutAllocatingTheClaim(input -> WireFuzzTest.readFrames(input, Integer.MAX_VALUE), claim);
+        byte[] tooLarge = Vectors.hex("ff ff ff ff 01");
+        assertSyncError(() -> new FrameReader(new ByteArrayInputStream(tooLarge), Integer.MAX_VALUE).readFrame(),
+                SyncError.MESSAGE_TOO_LARGE, "4294967295");
+    }
+
+    private static void assertRefusedWithoutAllocating(MessageKind kind, byte[] input) throws Throwable {
+        Fuzzer.assertRefusedWithoutAllocatingTheClaim(WireFuzzTest.decodesToItself(kind), input);
     }
 }

@@ -53,6 +53,10 @@ final class CommandRecords {
     static void decode(ByteBuffer in, java.util.function.Consumer<Command> sink) throws IOException {
         try {
             int count = in.getInt();
+            if (count < 0) {
+                // A u32 count of 2^31 or more would otherwise run no loop and pass as an empty batch.
+                throw new IOException("stored batch claims " + Integer.toUnsignedString(count) + " commands");
+            }
             for (int i = 0; i < count; i++) {
                 CommandId id = CommandId.of(bytes(in, 32));
                 int rank = Byte.toUnsignedInt(in.get());

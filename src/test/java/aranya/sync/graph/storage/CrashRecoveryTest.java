@@ -2,12 +2,12 @@ package aranya.sync.graph.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import aranya.sync.ChildJvm;
 import aranya.sync.graph.CommandId;
 import aranya.sync.graph.Graph;
 import aranya.sync.graph.GraphId;
 import aranya.sync.graph.TeamMembersPolicy;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,11 +34,8 @@ class CrashRecoveryTest {
     void kill9DuringIngestLosesNothingAcknowledged() throws Exception {
         Random rnd = new Random(7);
         List<CommandId> acknowledged = new ArrayList<>();
-        String java = ProcessHandle.current().info().command().orElse("java");
-        String classpath = String.join(File.pathSeparator, codeSource(CrashIngestChild.class), codeSource(Graph.class),
-                codeSource(org.bouncycastle.math.ec.rfc8032.Ed25519.class));
         for (int i = 0; i < ITERATIONS; i++) {
-            Process child = new ProcessBuilder(java, "-cp", classpath, CrashIngestChild.class.getName(), dir.toString())
+            Process child = ChildJvm.test(CrashIngestChild.class, dir.toString())
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
             int killAfter = 1 + rnd.nextInt(4);
@@ -63,9 +60,5 @@ class CrashRecoveryTest {
             }
         }
         assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(ITERATIONS);
-    }
-
-    private static String codeSource(Class<?> c) throws Exception {
-        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 }
