@@ -65,9 +65,9 @@ class NodeCrashTest {
     /**
      * The client's bound on a session whose server gets killed: nothing but the deadline ends a
      * wait on a peer that has gone silent, so every iteration lasts this long; the kill comes
-     * within about a second, two and a half on a loaded machine.
+     * within about a second, up to 3.1 s seen on a machine loaded by other builds, hence 8 s.
      */
-    private static final Duration KILLED_SESSION_DEADLINE = Duration.ofSeconds(5);
+    private static final Duration KILLED_SESSION_DEADLINE = Duration.ofSeconds(8);
 
     @TempDir
     static Path dir;
