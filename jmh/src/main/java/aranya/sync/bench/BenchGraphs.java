@@ -96,7 +96,8 @@ final class BenchGraphs {
         return at;
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    /** Deletes root and everything under it, if it exists. */
+    static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }
