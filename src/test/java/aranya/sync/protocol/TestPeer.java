@@ -2,15 +2,13 @@ package aranya.sync.protocol;
 
 import aranya.sync.SyncException;
 import aranya.sync.graph.Address;
-import aranya.sync.graph.Bytes;
 import aranya.sync.graph.Command;
 import aranya.sync.graph.DeviceKey;
 import aranya.sync.graph.Graph;
 import aranya.sync.graph.GraphId;
-import aranya.sync.graph.Priority;
 import aranya.sync.graph.TeamMembersPolicy;
+import aranya.sync.graph.TestCommands;
 import aranya.sync.graph.storage.InMemoryStorageProvider;
-import java.util.ArrayList;
 import java.util.List;
 
 /** Test helper: a peer with one in-memory graph, its key and its peer cache. */
@@ -46,18 +44,9 @@ final class TestPeer implements AutoCloseable {
         return batch;
     }
 
-    /** A signed chain on top of parent, not added anywhere. */
+    /** A chain signed by MEMBER on top of parent, not added anywhere. */
     static List<Command> chain(Address parent, int count, int payloadBytes) {
-        List<Command> out = new ArrayList<>(count);
-        Address p = parent;
-        for (int i = 0; i < count; i++) {
-            byte[] payload = new byte[Math.max(payloadBytes, 8)];
-            java.util.concurrent.ThreadLocalRandom.current().nextBytes(payload); // distinct commands on every peer
-            Command c = Command.action(MEMBER, p, Priority.basic(5), "t", Bytes.of(payload));
-            out.add(c);
-            p = c.address();
-        }
-        return out;
+        return TestCommands.chain(MEMBER, parent, count, payloadBytes);
     }
 
     @Override
