@@ -112,19 +112,22 @@ public final class SyncSession {
     /**
      * The server's side: answer the client's request and, if it asked for bidirectional
      * sync, send our own request and take the client's answer. Failures are reported to the
-     * client in-band where possible, logged, and returned as the summary's absence.
+     * client in-band where possible, logged, and then thrown, so the server can record them.
      *
      * @param graphs the graphs this node serves
      * @param authorized whether the peer on this stream may sync that graph (team authentication)
+     * @return what moved; all zero if the peer finished the stream without asking anything
+     * @throws SyncException why the session failed or was refused; nothing of the failed
+     *     batch is committed, and the stream is closed
      */
-    public Optional<SyncSummary> serve(Function<GraphId, Optional<Graph>> graphs, Predicate<GraphId> authorized) {
+    public SyncSummary serve(Function<GraphId, Optional<Graph>> graphs, Predicate<GraphId> authorized) throws SyncException {
         Graph graph;
         SyncRequestMessage.SyncRequest request;
         boolean bidirectional;
         try {
             Optional<byte[]> first = receive();
             if (first.isEmpty()) {
-                return Optional.empty(); // the peer opened a stream and finished it: nothing asked
+                return new SyncSummary(0, 0, 0, false, bytes); // the peer opened a stream and finished it: nothing asked
             }
             SyncType type = MessageCodec.decodeSyncType(first.get(), 0, first.get().length);
             if (!(type instanceof SyncType.Poll(SyncRequestMessage.SyncRequest r, boolean bidi))) {
@@ -138,7 +141,7 @@ public final class SyncSession {
             bidirectional = bidi;
         } catch (SyncException e) {
             refuse(e);
-            return Optional.empty();
+            throw e;
         }
         SyncSummary done;
         try {
@@ -164,7 +167,7 @@ public final class SyncSession {
                 // The peer or the transport is gone; closing below is all that is left to do.
             }
             stream.close();
-            return Optional.empty();
+            throw e;
         }
         try {
             expectEnd();
@@ -174,7 +177,7 @@ public final class SyncSession {
             LOG.log(Level.DEBUG, "{0} ended the stream uncleanly after a complete exchange: {1}", stream.peer(), e.getMessage());
             stream.close();
         }
-        return Optional.of(done);
+        return done;
     }
 
     /** Sends every response of a session for request, then SyncEnd; returns the commands sent. */

@@ -9,7 +9,11 @@ import aranya.sync.graph.GraphId;
 import aranya.sync.graph.TeamMembersPolicy;
 import aranya.sync.graph.TestCommands;
 import aranya.sync.graph.storage.InMemoryStorageProvider;
+import aranya.sync.wire.Limits;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /** Test helper: a peer with one in-memory graph, its key and its peer cache. */
 final class TestPeer implements AutoCloseable {
@@ -35,6 +39,23 @@ final class TestPeer implements AutoCloseable {
 
     static TestPeer empty(GraphId graph) throws SyncException {
         return new TestPeer(Graph.open(new InMemoryStorageProvider().open(graph), new TeamMembersPolicy()));
+    }
+
+    /**
+     * Serves one session from this peer's graph on a virtual thread; the future completes with
+     * the server's summary, or fails with the SyncException the server ended with.
+     */
+    CompletableFuture<SyncSummary> serve(MessageStream stream, Predicate<GraphId> authorized) {
+        CompletableFuture<SyncSummary> served = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                served.complete(new SyncSession(stream, cache, Limits.MAX_SYNC_MESSAGE_SIZE)
+                        .serve(id -> id.equals(graph.id()) ? Optional.of(graph) : Optional.empty(), authorized));
+            } catch (SyncException e) {
+                served.completeExceptionally(e);
+            }
+        });
+        return served;
     }
 
     /** Appends count commands with payloads of payloadBytes; returns them. */
