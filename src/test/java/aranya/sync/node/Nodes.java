@@ -26,7 +26,12 @@ final class Nodes implements AutoCloseable {
 
     /** A node with a sync server on a free loopback port. */
     SyncNode server() throws Exception {
-        return add(SyncNode.builder(dir.resolve("n" + count++)).listenAddress(LOOPBACK).sessionTimeout(Duration.ofSeconds(30))
+        return server(Duration.ofSeconds(30));
+    }
+
+    /** A node with a sync server on a free loopback port whose sessions, served or not, end by sessionTimeout. */
+    SyncNode server(Duration sessionTimeout) throws Exception {
+        return add(SyncNode.builder(dir.resolve("n" + count++)).listenAddress(LOOPBACK).sessionTimeout(sessionTimeout)
                 .backoff(new aranya.sync.peers.SyncScheduler.Backoff(Duration.ofMillis(20), Duration.ofMillis(200))).open());
     }
 
