@@ -49,6 +49,12 @@ public final class SyncSession {
     private static final System.Logger LOG = System.getLogger(SyncSession.class.getName());
     /** Received commands are committed in batches of about this many (one fsync each). */
     static final int COMMIT_BATCH = 4096;
+    /**
+     * Or of about this many message bytes, whichever comes first: until committed, a peer's
+     * commands are unverified bytes in our memory, and 4096 commands of up to 200 KiB would be
+     * 800 MiB per session.
+     */
+    static final int COMMIT_BATCH_BYTES = 8 << 20;
 
     private final MessageStream stream;
     private final PeerCache cache;
@@ -198,6 +204,7 @@ public final class SyncSession {
     /** Reads responses until SyncEnd, committing their commands in batches. */
     private SyncSummary receiveResponses(Graph graph, SyncRequester requester) throws SyncException {
         List<Command> pending = new ArrayList<>();
+        long pendingBytes = 0;
         int received = 0;
         int added = 0;
         while (true) {
@@ -213,11 +220,13 @@ public final class SyncSession {
             Optional<List<Command>> commands = requester.receive(message);
             if (commands.isPresent()) {
                 pending.addAll(commands.get());
+                pendingBytes += frame.length;
                 received += commands.get().size();
             }
-            if (commands.isEmpty() || pending.size() >= COMMIT_BATCH) {
+            if (commands.isEmpty() || pending.size() >= COMMIT_BATCH || pendingBytes >= COMMIT_BATCH_BYTES) {
                 added += commit(graph, pending);
                 pending.clear();
+                pendingBytes = 0;
             }
             if (commands.isEmpty()) {
                 return new SyncSummary(received, added, 0, requester.remaining(), bytes);

@@ -50,8 +50,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * attacks TeamAuthenticationTest covers (wrong secret, unknown team, replayed proof, relay).
  * Holding the secret must not let it write: nothing of a batch with one bad command is
  * stored, and the node records why as a typed {@code aranya.sync.ServeFailed} event (next to
- * SyncSession's log line). A peer that stalls is cut off by the session deadline. While each
- * attack is under way, an honest peer syncs with the same server and converges.
+ * SyncSession's log line). A peer that stalls is cut off by the session deadline, and one that
+ * streams without end is verified and stored as it goes, not held. While each attack is under
+ * way, an honest peer syncs with the same server and converges.
  */
 class HostilePeerTest {
     /** The session deadline of a server under a stalling attack; an honest session needs a fraction of it. */
@@ -243,6 +244,26 @@ class HostilePeerTest {
             stream.finish();
             // The first response: the server is sending, and has far more to send than the attacker will ever read.
             assertThat(stream.receive()).isPresent();
+            honestPeerConverges();
+            assertThat(failures.next().error()).isEqualTo(SyncError.TIMEOUT);
+        }
+    }
+
+    @Test
+    void anAnswerThatNeverEndsIsVerifiedAndStoredAsItComesNotHeldUnverified() throws Exception {
+        startVictim(SHORT_SESSIONS);
+        // 45 valid commands of 200 kB, one per response: more bytes than one commit batch holds.
+        List<Command> valid = TestCommands.chain(insider, victim.head(team.team()).orElseThrow(), 45, 200_000);
+        CountDownLatch storedBeforeTheEnd = new CountDownLatch(1);
+        try (AutoCloseable stored = victim.onCommands(team.team(), batch -> storedBeforeTheEnd.countDown());
+                SyncConnector attacker = new SyncConnector(HOSTILE);
+                MessageStream stream = attacker.openStream(HOST, port(victim), team.team(), team.secret())) {
+            SessionId servers = pollUntilTheServersRequest(stream, team.team());
+            for (int i = 0; i < valid.size(); i++) {
+                stream.send(ScriptedServer.ok(new SyncResponseMessage.SyncResponse(servers, i, List.of(valid.get(i)))));
+            }
+            // No SyncEnd, ever: the server must not keep all of it in memory, unverified, waiting for one.
+            assertThat(storedBeforeTheEnd.await(30, TimeUnit.SECONDS)).isTrue();
             honestPeerConverges();
             assertThat(failures.next().error()).isEqualTo(SyncError.TIMEOUT);
         }
