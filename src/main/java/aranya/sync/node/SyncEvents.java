@@ -42,6 +42,17 @@ final class SyncEvents {
         @Name("last_successful_sync") @Label("Last Successful Sync (epoch ms, 0 = never)") long lastSuccessfulSync;
     }
 
+    @Name("aranya.sync.ServeFailed")
+    @Label("Serve Failed")
+    @Category("Aranya Sync")
+    @Description("A sync session a peer opened on this node's server failed or was refused; nothing of its failed batch was stored")
+    static final class ServeFailed extends Event {
+        @Name("duration_ms") @Label("Duration (ms)") long durationMs;
+        @Name("peer_addr") @Label("Peer Address") String peerAddr;
+        @Name("error") @Label("Error Code") String error;
+        @Name("message") @Label("Message") String message;
+    }
+
     @Name("aranya.sync.SyncStalled")
     @Label("Sync Stalled")
     @Category("Aranya Sync")

@@ -316,10 +316,22 @@ public final class SyncNode implements AutoCloseable {
         }
     }
 
-    /** Serves one stream a peer opened on our listener. */
+    /** Serves one stream a peer opened on our listener; SyncSession logs a failure, we record it as a JFR event. */
     private void serve(MessageStream stream, ConnectionContext connection) {
-        new SyncSession(stream, peerCache, transport.maxMessageSize())
-                .serve(team -> Optional.ofNullable(graphs.get(team)), connection::isAuthenticated, hellos);
+        long start = System.nanoTime();
+        try {
+            new SyncSession(stream, peerCache, transport.maxMessageSize())
+                    .serve(team -> Optional.ofNullable(graphs.get(team)), connection::isAuthenticated, hellos);
+        } catch (SyncException failure) {
+            SyncEvents.ServeFailed e = new SyncEvents.ServeFailed();
+            if (e.isEnabled()) {
+                e.durationMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
+                e.peerAddr = stream.peer();
+                e.error = failure.error().name();
+                e.message = failure.getMessage();
+                e.commit();
+            }
+        }
     }
 
     private void recordSuccess(PeerAddress peer, GraphId team, boolean bidirectional, SyncSummary s, long start) {

@@ -51,6 +51,12 @@ public final class SyncSession {
      * while the next is received.
      */
     static final int COMMIT_BATCH = 2048;
+    /**
+     * Or of about this many message bytes, whichever comes first: until committed, a peer's
+     * commands are unverified bytes in our memory, and 2048 commands of up to 200 KiB would be
+     * 400 MiB per session.
+     */
+    static final int COMMIT_BATCH_BYTES = 8 << 20;
 
     private final MessageStream stream;
     private final PeerCache cache;
@@ -116,25 +122,30 @@ public final class SyncSession {
      * sync, send our own request and take the client's answer; or, if the client subscribes
      * to hello notifications, announce our head on this stream until the subscription's time
      * on it is over. Failures are reported to the client in-band where possible, logged, and
-     * returned as the summary's absence (a hello subscription has no summary either).
+     * then thrown, so the server can record them.
      *
      * @param graphs the graphs this node serves
      * @param authorized whether the peer on this stream may sync that graph (team authentication)
      * @param hellos the hello subscriptions this node serves
+     * @return what moved; all zero if the peer finished the stream without asking anything, or
+     *     for a hello subscription
+     * @throws SyncException why the session failed or was refused; nothing of the failed
+     *     batch is committed, and the stream is closed
      */
-    public Optional<SyncSummary> serve(Function<GraphId, Optional<Graph>> graphs, Predicate<GraphId> authorized, HelloPublisher hellos) {
+    public SyncSummary serve(Function<GraphId, Optional<Graph>> graphs, Predicate<GraphId> authorized, HelloPublisher hellos)
+            throws SyncException {
         Graph graph;
         SyncRequestMessage.SyncRequest request;
         boolean bidirectional;
         try {
             Optional<byte[]> first = receive();
             if (first.isEmpty()) {
-                return Optional.empty(); // the peer opened a stream and finished it: nothing asked
+                return new SyncSummary(0, 0, 0, false, bytes); // the peer opened a stream and finished it: nothing asked
             }
             SyncType type = MessageCodec.decodeSyncType(first.get(), 0, first.get().length);
             if (type instanceof SyncType.Hello(SyncHelloType.Subscribe subscribe)) {
                 publishHellos(servedGraph(subscribe.graphId(), graphs, authorized), subscribe, hellos);
-                return Optional.empty();
+                return new SyncSummary(0, 0, 0, false, bytes);
             }
             if (!(type instanceof SyncType.Poll(SyncRequestMessage.SyncRequest r, boolean bidi))) {
                 throw new SyncException(SyncError.UNSUPPORTED_REQUEST,
@@ -145,7 +156,7 @@ public final class SyncSession {
             bidirectional = bidi;
         } catch (SyncException e) {
             refuse(e);
-            return Optional.empty();
+            throw e;
         }
         SyncSummary done;
         try {
@@ -171,7 +182,7 @@ public final class SyncSession {
                 // The peer or the transport is gone; closing below is all that is left to do.
             }
             stream.close();
-            return Optional.empty();
+            throw e;
         }
         try {
             expectEnd();
@@ -181,7 +192,7 @@ public final class SyncSession {
             LOG.log(Level.DEBUG, "{0} ended the stream uncleanly after a complete exchange: {1}", stream.peer(), e.getMessage());
             stream.close();
         }
-        return Optional.of(done);
+        return done;
     }
 
     private Graph servedGraph(GraphId id, Function<GraphId, Optional<Graph>> graphs, Predicate<GraphId> authorized) throws SyncException {
@@ -273,6 +284,7 @@ public final class SyncSession {
     private SyncSummary receiveResponses(Graph graph, SyncRequester requester) throws SyncException {
         try (BatchCommitter committer = new BatchCommitter(graph, cache, stream.peer())) {
             List<Command> pending = new ArrayList<>();
+            long pendingBytes = 0;
             int received = 0;
             while (true) {
                 byte[] frame = receive().orElseThrow(() -> new SyncException(SyncError.UNEXPECTED_MESSAGE,
@@ -290,10 +302,12 @@ public final class SyncSession {
                     return new SyncSummary(received, committer.finish(), 0, requester.remaining(), bytes);
                 }
                 pending.addAll(commands.get());
+                pendingBytes += frame.length;
                 received += commands.get().size();
-                if (pending.size() >= COMMIT_BATCH) {
+                if (pending.size() >= COMMIT_BATCH || pendingBytes >= COMMIT_BATCH_BYTES) {
                     committer.submit(pending);
                     pending = new ArrayList<>();
+                    pendingBytes = 0;
                 }
             }
         }

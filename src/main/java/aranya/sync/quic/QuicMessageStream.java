@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import tech.kwik.core.QuicConnection;
 import tech.kwik.core.QuicStream;
-import tech.kwik.core.StreamClosedException;
 
 /**
  * A {@link MessageStream} over one QUIC bidirectional stream: u32-framed messages
@@ -281,10 +280,9 @@ final class QuicMessageStream implements MessageStream {
         try {
             return call.run();
         } catch (IOException e) {
-            if (e instanceof StreamClosedException) {
-                // kwik interrupts a reader to wake it when the stream ends; that interrupt is not for the caller.
-                Thread.interrupted();
-            }
+            // kwik wakes a blocked reader or writer by interrupting its thread when the stream ends, is reset or
+            // aborted, at times once more just as the call wakes anyway: that interrupt is never for the caller.
+            Thread.interrupted();
             if (deadline.expired()) {
                 throw timeout(what + " " + peer, e);
             }

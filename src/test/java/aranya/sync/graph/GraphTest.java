@@ -75,7 +75,7 @@ class GraphTest {
             b.graph.addCommands(List.of(init));
             Command one = a.append(founder, "one");
             Command two = a.append(founder, "two");
-            Command forged = withId(a.append(founder, "three"), CommandId.of(new byte[32]));
+            Command forged = TestCommands.withId(a.append(founder, "three"), CommandId.of(new byte[32]));
             assertFails(SyncError.INVALID_COMMAND_ID, () -> b.graph.addCommands(List.of(one, two, forged)));
             assertThat(b.graph.contains(one.id())).isFalse();
             assertThat(b.graph.head()).contains(init.address());
@@ -90,21 +90,14 @@ class GraphTest {
         try (Replica a = Replica.found(founder); Replica b = Replica.empty(a.graph.id())) {
             b.graph.addCommands(List.of(a.graph.weave().get(0)));
             Command one = a.append(founder, "one");
-            assertFails(SyncError.INVALID_COMMAND_ID, () -> b.graph.addCommands(List.of(withId(one, TestDag.idOf("x")))));
+            assertFails(SyncError.INVALID_COMMAND_ID, () -> b.graph.addCommands(List.of(TestCommands.withId(one, TestDag.idOf("x")))));
 
             // A signature that does not verify, under an id that does match it.
-            SignedContent content = one.verify().orElseThrow();
-            byte[] badSig = content.signature().toByteArray();
-            badSig[0] ^= 1;
-            SignedContent forged = new SignedContent(content.authorPublicKey(), content.kind(), content.fields(), Bytes.of(badSig));
-            byte[] digest = Command.digest(content.authorKeyId(), content.kind(), a.graph.weave().get(0).id(),
-                    one.priority(), Bytes.EMPTY, content.fields());
-            CommandId id = CommandId.of(TupleHash.hash("PolicyCommandId-v1", digest, badSig));
-            Command badSignature = new Command(id, one.priority(), one.parent(), Bytes.EMPTY, forged.encode());
+            Command badSignature = TestCommands.withBadSignature(one);
             assertFails(SyncError.BAD_SIGNATURE, () -> b.graph.addCommands(List.of(badSignature)));
 
             Command merge = Command.merge(one.address(), a.graph.weave().get(0).address());
-            assertFails(SyncError.BAD_MERGE_ID, () -> b.graph.addCommands(List.of(one, withId(merge, TestDag.idOf("m")))));
+            assertFails(SyncError.BAD_MERGE_ID, () -> b.graph.addCommands(List.of(one, TestCommands.withId(merge, TestDag.idOf("m")))));
             assertThat(b.graph.size()).isEqualTo(1);
         }
     }
@@ -234,10 +227,6 @@ class GraphTest {
             assertThat(a.graph.isAncestorOrEqual(new Address(one.id(), 5), one.address())).isFalse();
             assertThat(a.graph.locate(one.id())).contains(one.address());
         }
-    }
-
-    private static Command withId(Command c, CommandId id) {
-        return new Command(id, c.priority(), c.parent(), c.policy(), c.payload());
     }
 
     /** A provider whose store can be told to fail its next append. */

@@ -29,6 +29,11 @@ final class Nodes implements AutoCloseable {
         return add(builder().listenAddress(LOOPBACK).open());
     }
 
+    /** A node with a sync server on a free loopback port whose sessions, served or not, end by sessionTimeout. */
+    SyncNode server(Duration sessionTimeout) throws Exception {
+        return add(builder().listenAddress(LOOPBACK).sessionTimeout(sessionTimeout).open());
+    }
+
     /** A node without a server: it can dial but cannot be dialed. */
     SyncNode client() throws Exception {
         return add(builder().open());

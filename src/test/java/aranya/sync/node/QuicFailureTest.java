@@ -16,23 +16,17 @@ import aranya.sync.graph.storage.InMemoryStorageProvider;
 import aranya.sync.protocol.BidirectionalSyncException;
 import aranya.sync.protocol.MessageStream;
 import aranya.sync.protocol.SyncResponder;
-import aranya.sync.quic.NodeIdentity;
-import aranya.sync.quic.SyncListener;
-import aranya.sync.quic.SyncStreamHandler;
 import aranya.sync.quic.TransportConfig;
 import aranya.sync.wire.Limits;
 import aranya.sync.wire.MessageCodec;
 import aranya.sync.wire.ResponseEnvelope;
 import aranya.sync.wire.SessionId;
 import aranya.sync.wire.SyncRequestMessage;
-import aranya.sync.wire.SyncResponseMessage;
 import aranya.sync.wire.SyncType;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,7 +48,7 @@ class QuicFailureTest {
         void run(MessageStream stream) throws Exception;
     }
 
-    private SyncListener scripted(Afterwards afterwards) throws Exception {
+    private ScriptedServer scripted(Afterwards afterwards) throws Exception {
         new SecureRandom().nextBytes(secret);
         Command init = TeamMembersPolicy.createTeam(founder, List.of());
         serverGraph = Graph.open(new InMemoryStorageProvider().open(GraphId.of(init.id())), new TeamMembersPolicy());
@@ -62,22 +56,15 @@ class QuicFailureTest {
         for (int i = 0; i < 3; i++) {
             serverGraph.append(founder, Priority.basic(1), "m", Bytes.of(new byte[] {(byte) i}));
         }
-        SyncStreamHandler handler = (stream, connection) -> {
-            try {
-                byte[] poll = stream.receive().orElseThrow();
-                SyncType.Poll p = (SyncType.Poll) MessageCodec.decodeSyncType(poll, 0, poll.length);
-                SyncResponder responder = new SyncResponder(serverGraph, (SyncRequestMessage.SyncRequest) p.request(), Limits.MAX_SYNC_MESSAGE_SIZE);
-                while (!responder.ended()) {
-                    stream.send(MessageCodec.encode(new ResponseEnvelope.Ok(Bytes.of(MessageCodec.encode(responder.next())))));
-                }
-                afterwards.run(stream);
-            } catch (Exception e) {
-                stream.close();
-            }
-        };
-        return SyncListener.start(new InetSocketAddress("127.0.0.1", 0), NodeIdentity.generate(),
-                team -> team.equals(serverGraph.id()) ? Optional.of(secret.clone()) : Optional.empty(), handler,
-                TransportConfig.builder().sessionDeadline(Duration.ofSeconds(10)).build());
+        return ScriptedServer.start(serverGraph.id(), secret, TransportConfig.builder().sessionDeadline(Duration.ofSeconds(10)).build(),
+                (stream, poll) -> {
+                    SyncResponder responder = new SyncResponder(serverGraph, (SyncRequestMessage.SyncRequest) poll.request(),
+                            Limits.MAX_SYNC_MESSAGE_SIZE);
+                    while (!responder.ended()) {
+                        stream.send(ScriptedServer.ok(responder.next()));
+                    }
+                    afterwards.run(stream);
+                });
     }
 
     private SyncNode client(Duration sessionTimeout) throws Exception {
@@ -86,17 +73,13 @@ class QuicFailureTest {
         return node;
     }
 
-    private static aranya.sync.peers.PeerAddress at(SyncListener l) {
-        return aranya.sync.peers.PeerAddress.of(l.localAddress());
-    }
-
     @Test
     void aBrokenServerRequestIsServerRequestFailedAndTheFirstDirectionStays() throws Exception {
-        try (SyncListener server = scripted(stream -> {
+        try (ScriptedServer server = scripted(stream -> {
             stream.send(new byte[] {0, 9, 9, 9});
             stream.finish();
         }); SyncNode client = client(Duration.ofSeconds(10))) {
-            SyncException e = catchThrowableOfType(SyncException.class, () -> client.syncNow(at(server), serverGraph.id(), Nodes.BIDI));
+            SyncException e = catchThrowableOfType(SyncException.class, () -> client.syncNow(server.address(), serverGraph.id(), Nodes.BIDI));
             assertThat(e.getCause()).isInstanceOf(BidirectionalSyncException.ServerRequestFailed.class);
             assertThat(client.head(serverGraph.id())).isEqualTo(serverGraph.head());
         }
@@ -104,7 +87,7 @@ class QuicFailureTest {
 
     @Test
     void aRefusedClientResponseIsClientResponseFailedAndTheFirstDirectionStays() throws Exception {
-        try (SyncListener server = scripted(stream -> {
+        try (ScriptedServer server = scripted(stream -> {
             SyncRequestMessage.SyncRequest ours = new SyncRequestMessage.SyncRequest(new SessionId(5, 6), serverGraph.id(), 0, List.of());
             stream.send(MessageCodec.encode(new SyncType.Poll(ours, false)));
             while (stream.receive().isPresent()) {
@@ -113,7 +96,7 @@ class QuicFailureTest {
             stream.send(MessageCodec.encode(new ResponseEnvelope.Err("not today")));
             stream.finish();
         }); SyncNode client = client(Duration.ofSeconds(10))) {
-            SyncException e = catchThrowableOfType(SyncException.class, () -> client.syncNow(at(server), serverGraph.id(), Nodes.BIDI));
+            SyncException e = catchThrowableOfType(SyncException.class, () -> client.syncNow(server.address(), serverGraph.id(), Nodes.BIDI));
             assertThat(e.getCause()).isInstanceOf(BidirectionalSyncException.ClientResponseFailed.class);
             assertThat(e.error()).isEqualTo(SyncError.PEER_ERROR);
             assertThat(e).hasMessageContaining("not today");
@@ -124,8 +107,8 @@ class QuicFailureTest {
     @Test
     void aSilentPeerFailsByTheSessionDeadline() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        try (SyncListener server = scripted(stream -> release.await()); SyncNode client = client(Duration.ofSeconds(1))) {
-            SyncException e = catchThrowableOfType(SyncException.class, () -> client.syncNow(at(server), serverGraph.id(), Nodes.BIDI));
+        try (ScriptedServer server = scripted(stream -> release.await()); SyncNode client = client(Duration.ofSeconds(1))) {
+            SyncException e = catchThrowableOfType(SyncException.class, () -> client.syncNow(server.address(), serverGraph.id(), Nodes.BIDI));
             assertThat(e.getCause()).isInstanceOf(BidirectionalSyncException.ServerRequestFailed.class);
             assertThat(e.error()).isEqualTo(SyncError.TIMEOUT);
         } finally {

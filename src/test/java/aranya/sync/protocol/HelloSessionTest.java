@@ -7,10 +7,8 @@ import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import aranya.sync.graph.Address;
 import aranya.sync.graph.Command;
-import aranya.sync.graph.Graph;
 import aranya.sync.wire.Limits;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -23,9 +21,8 @@ class HelloSessionTest {
     private static final Duration DEADLINE = Duration.ofSeconds(20);
 
     /** Serves one stream for server on a virtual thread; completes when the serving ends. */
-    private static CompletableFuture<Void> serve(InMemoryMessageStream stream, TestPeer server, HelloPublisher hellos) {
-        return CompletableFuture.runAsync(() -> new SyncSession(stream, server.cache, Limits.MAX_SYNC_MESSAGE_SIZE)
-                .serve(id -> Optional.<Graph>of(server.graph), id -> true, hellos), r -> Thread.ofVirtual().start(r));
+    private static CompletableFuture<SyncSummary> serve(InMemoryMessageStream stream, TestPeer server, HelloPublisher hellos) {
+        return server.serve(stream, id -> true, hellos);
     }
 
     /** What a subscriber asks for: the debounce, the duration and the periodic interval. */
@@ -101,7 +98,7 @@ class HelloSessionTest {
             HelloPublisher hellos = new HelloPublisher(4, Duration.ofSeconds(10));
             InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
             BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
-            CompletableFuture<Void> served = serve(pair[1], server, hellos);
+            CompletableFuture<SyncSummary> served = serve(pair[1], server, hellos);
             CompletableFuture<Void> subscribed = subscriber(pair[0], server, new Ask(Duration.ZERO, Duration.ofMillis(200), Duration.ZERO), heads);
 
             subscribed.get(10, TimeUnit.SECONDS); // returns normally: the publisher finished the stream
@@ -152,8 +149,7 @@ class HelloSessionTest {
         try (TestPeer server = TestPeer.of(init)) {
             HelloPublisher hellos = new HelloPublisher(1, Duration.ofSeconds(10));
             InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
-            Thread.ofVirtual().start(() -> new SyncSession(pair[1], server.cache, Limits.MAX_SYNC_MESSAGE_SIZE)
-                    .serve(id -> Optional.<Graph>of(server.graph), id -> false, hellos));
+            server.serve(pair[1], id -> false, hellos);
             assertThatThrownBy(() -> subscribeHellos(pair[0], server, new Ask(Duration.ZERO, Duration.ofHours(1), Duration.ZERO), h -> {}))
                     .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.PEER_ERROR))
                     .hasMessageContaining("not authenticated");

@@ -3,13 +3,11 @@ package aranya.sync.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aranya.sync.graph.Command;
-import aranya.sync.graph.Graph;
 import aranya.sync.graph.GraphId;
 import aranya.sync.wire.Limits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,11 +27,9 @@ class MultiPeerConvergenceTest {
     private SyncSummary sync(TestPeer client, TestPeer server, boolean bidirectional, long maxBytes) throws Exception {
         InMemoryMessageStream[] pair = InMemoryMessageStream.pair("peer" + peers.indexOf(client), "peer" + peers.indexOf(server),
                 Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
-        CompletableFuture<Optional<SyncSummary>> served = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> served.complete(new SyncSession(pair[1], server.cache, Limits.MAX_SYNC_MESSAGE_SIZE)
-                .serve(id -> Optional.<Graph>of(server.graph), id -> true, TestPeer.HELLOS)));
+        CompletableFuture<SyncSummary> served = server.serve(pair[1], id -> true);
         SyncSummary s = new SyncSession(pair[0], client.cache, Limits.MAX_SYNC_MESSAGE_SIZE).requestSync(client.graph, bidirectional, maxBytes);
-        assertThat(served.get(20, TimeUnit.SECONDS)).isPresent();
+        served.get(20, TimeUnit.SECONDS);
         return s;
     }
 

@@ -6,14 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import aranya.sync.graph.Command;
-import aranya.sync.graph.Graph;
 import aranya.sync.graph.GraphId;
 import aranya.sync.wire.Limits;
 import aranya.sync.wire.MessageCodec;
 import aranya.sync.wire.SyncType;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -22,19 +20,11 @@ import org.junit.jupiter.api.Test;
 class SyncSessionTest {
     private static final Duration DEADLINE = Duration.ofSeconds(20);
 
-    /** Runs the server side of one session on a virtual thread. */
-    private static CompletableFuture<Optional<SyncSummary>> serve(InMemoryMessageStream server, TestPeer peer) {
-        CompletableFuture<Optional<SyncSummary>> done = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> done.complete(new SyncSession(server, peer.cache, Limits.MAX_SYNC_MESSAGE_SIZE)
-                .serve(id -> id.equals(peer.graph.id()) ? Optional.of(peer.graph) : Optional.<Graph>empty(), id -> true, TestPeer.HELLOS)));
-        return done;
-    }
-
     private static SyncSummary sync(TestPeer client, TestPeer server, boolean bidirectional) throws Exception {
         InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
-        CompletableFuture<Optional<SyncSummary>> served = serve(pair[1], server);
+        CompletableFuture<SyncSummary> served = server.serve(pair[1], id -> true);
         SyncSummary summary = new SyncSession(pair[0], client.cache, Limits.MAX_SYNC_MESSAGE_SIZE).requestSync(client.graph, bidirectional);
-        assertThat(served.get(20, TimeUnit.SECONDS)).isPresent();
+        served.get(20, TimeUnit.SECONDS);
         return summary;
     }
 
@@ -108,7 +98,7 @@ class SyncSessionTest {
         try (TestPeer a = TestPeer.of(init); TestPeer b = TestPeer.of(init)) {
             b.append(2, 1);
             InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
-            CompletableFuture<Optional<SyncSummary>> served = serve(pair[1], b);
+            CompletableFuture<SyncSummary> served = b.serve(pair[1], id -> true);
             byte[] poll = MessageCodec.encode(new SyncType.Poll(new SyncRequester(a.graph).request(java.util.List.of(), 0), false));
             pair[0].send(Arrays.copyOf(poll, poll.length - 1)); // a v0.22 Poll: no flag byte at all
             pair[0].finish();
@@ -117,7 +107,7 @@ class SyncSessionTest {
                 frames++;
             }
             assertThat(frames).isEqualTo(2); // one response and SyncEnd, then the server finished
-            assertThat(served.get(20, TimeUnit.SECONDS).orElseThrow().sent()).isEqualTo(2);
+            assertThat(served.get(20, TimeUnit.SECONDS).sent()).isEqualTo(2);
         }
     }
 
@@ -127,12 +117,14 @@ class SyncSessionTest {
         try (TestPeer a = TestPeer.of(init); TestPeer b = TestPeer.of(init)) {
             b.append(2, 1);
             InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
-            Thread.ofVirtual().start(() -> new SyncSession(pair[1], b.cache, Limits.MAX_SYNC_MESSAGE_SIZE)
-                    .serve(id -> Optional.of(b.graph), id -> false, TestPeer.HELLOS));
+            CompletableFuture<SyncSummary> served = b.serve(pair[1], id -> false);
             assertThatThrownBy(() -> new SyncSession(pair[0], a.cache, Limits.MAX_SYNC_MESSAGE_SIZE).requestSync(a.graph, true))
                     .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.PEER_ERROR))
                     .hasMessageContaining("AUTH_FAILED");
             assertThat(a.graph.size()).isEqualTo(1);
+            pair[0].close(); // as a node does after a failed session; the server waits for our end until then
+            assertThat(served).failsWithin(Duration.ofSeconds(20)).withThrowableThat()
+                    .havingCause().isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.AUTH_FAILED));
         }
     }
 

@@ -2,16 +2,18 @@ package aranya.sync.protocol;
 
 import aranya.sync.SyncException;
 import aranya.sync.graph.Address;
-import aranya.sync.graph.Bytes;
 import aranya.sync.graph.Command;
 import aranya.sync.graph.DeviceKey;
 import aranya.sync.graph.Graph;
 import aranya.sync.graph.GraphId;
-import aranya.sync.graph.Priority;
 import aranya.sync.graph.TeamMembersPolicy;
+import aranya.sync.graph.TestCommands;
 import aranya.sync.graph.storage.InMemoryStorageProvider;
-import java.util.ArrayList;
+import aranya.sync.wire.Limits;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /** Test helper: a peer with one in-memory graph, its key and its peer cache. */
 final class TestPeer implements AutoCloseable {
@@ -41,6 +43,28 @@ final class TestPeer implements AutoCloseable {
         return new TestPeer(Graph.open(new InMemoryStorageProvider().open(graph), new TeamMembersPolicy()));
     }
 
+    /**
+     * Serves one session from this peer's graph on a virtual thread; the future completes with
+     * the server's summary, or fails with the SyncException the server ended with.
+     */
+    CompletableFuture<SyncSummary> serve(MessageStream stream, Predicate<GraphId> authorized) {
+        return serve(stream, authorized, HELLOS);
+    }
+
+    /** As {@link #serve(MessageStream, Predicate)}, serving hello subscriptions through hellos. */
+    CompletableFuture<SyncSummary> serve(MessageStream stream, Predicate<GraphId> authorized, HelloPublisher hellos) {
+        CompletableFuture<SyncSummary> served = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                served.complete(new SyncSession(stream, cache, Limits.MAX_SYNC_MESSAGE_SIZE)
+                        .serve(id -> id.equals(graph.id()) ? Optional.of(graph) : Optional.empty(), authorized, hellos));
+            } catch (SyncException e) {
+                served.completeExceptionally(e);
+            }
+        });
+        return served;
+    }
+
     /** Appends count commands with payloads of payloadBytes; returns them. */
     List<Command> append(int count, int payloadBytes) throws SyncException {
         List<Command> batch = chain(graph.head().orElseThrow(), count, payloadBytes);
@@ -48,18 +72,9 @@ final class TestPeer implements AutoCloseable {
         return batch;
     }
 
-    /** A signed chain on top of parent, not added anywhere. */
+    /** A chain signed by MEMBER on top of parent, not added anywhere. */
     static List<Command> chain(Address parent, int count, int payloadBytes) {
-        List<Command> out = new ArrayList<>(count);
-        Address p = parent;
-        for (int i = 0; i < count; i++) {
-            byte[] payload = new byte[Math.max(payloadBytes, 8)];
-            java.util.concurrent.ThreadLocalRandom.current().nextBytes(payload); // distinct commands on every peer
-            Command c = Command.action(MEMBER, p, Priority.basic(5), "t", Bytes.of(payload));
-            out.add(c);
-            p = c.address();
-        }
-        return out;
+        return TestCommands.chain(MEMBER, parent, count, payloadBytes);
     }
 
     @Override

@@ -1,5 +1,8 @@
 package aranya.sync.quic;
 
+import static aranya.sync.quic.QuicFixtures.HOST;
+import static aranya.sync.quic.QuicFixtures.SECRET;
+import static aranya.sync.quic.QuicFixtures.TEAM;
 import static aranya.sync.quic.QuicFixtures.config;
 import static aranya.sync.quic.QuicFixtures.listen;
 import static aranya.sync.quic.QuicFixtures.open;
@@ -10,6 +13,7 @@ import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import aranya.sync.protocol.MessageStream;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +65,42 @@ class QuicMessageStreamTest {
             assertThatThrownBy(stream::receive)
                     .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.TRANSPORT));
         }
+    }
+
+    /**
+     * kwik wakes a writer blocked on a stream that is reset by interrupting its thread, and may
+     * do so twice (reset, then abort) or just as the writer wakes for another reason: the
+     * interrupt must not stay behind on the caller, whose next wait would fail for no reason
+     * (HostilePeerTest's thread found its next queue poll interrupted). The race is rare per
+     * send, so the test sends many times.
+     */
+    @Test
+    void aWriterWokenByAResetKeepsNoInterrupt() throws Exception {
+        // Each 4 MiB send is still in kwik's send buffer when the listener's refusal of its length resets the stream.
+        TransportConfig small = config().toBuilder().maxMessageSize(1000).build();
+        TransportConfig large = config().toBuilder().maxMessageSize(4 << 20).build();
+        int sends = 40;
+        int interruptsLeft = 0;
+        try (SyncListener listener = listen((stream, connection) -> {
+                    try {
+                        stream.receive();
+                    } catch (Exception e) {
+                        // MESSAGE_TOO_LARGE: the stream is reset, which is the point
+                    }
+                }, small);
+                SyncConnector connector = new SyncConnector(large)) {
+            for (int i = 0; i < sends; i++) {
+                // kwik can also miss waking the writer at all; then our deadline ends the send, a wake-up of its own.
+                try (MessageStream stream = connector.openStream(HOST, listener.localAddress().getPort(), TEAM, SECRET, Duration.ofSeconds(2))) {
+                    assertThatThrownBy(() -> stream.send(new byte[4 << 20])).isInstanceOfSatisfying(SyncException.class,
+                            e -> assertThat(e.error()).isIn(SyncError.TRANSPORT, SyncError.TIMEOUT));
+                    if (Thread.interrupted()) {
+                        interruptsLeft++;
+                    }
+                }
+            }
+        }
+        assertThat(interruptsLeft).as("failed sends that left an interrupt on the caller, of %d", sends).isZero();
     }
 
     @Test

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -174,11 +175,12 @@ public class ProtocolBenchmark {
     @Measurement(iterations = 5)
     public SyncSummary catchUpInMemory(CatchUpState s) throws Exception {
         InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, Duration.ofMinutes(5));
-        Thread server = Thread.ofVirtual().start(() -> new SyncSession(pair[1], new PeerCache(), Limits.MAX_SYNC_MESSAGE_SIZE)
+        FutureTask<SyncSummary> server = new FutureTask<>(() -> new SyncSession(pair[1], new PeerCache(), Limits.MAX_SYNC_MESSAGE_SIZE)
                 .serve(id -> Optional.of(s.server), id -> true, new HelloPublisher(1, Duration.ofSeconds(10))));
+        Thread.ofVirtual().start(server);
         try (Graph client = Graph.open(new InMemoryStorageProvider().open(s.server.id()), new TeamMembersPolicy())) {
             SyncSummary summary = new SyncSession(pair[0], new PeerCache(), Limits.MAX_SYNC_MESSAGE_SIZE).requestSync(client, false);
-            server.join();
+            server.get(); // the server's failure, if any, fails the run
             if (client.size() != s.server.size()) {
                 throw new IllegalStateException("caught up " + client.size() + " of " + s.server.size());
             }
