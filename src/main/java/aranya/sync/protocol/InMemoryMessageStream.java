@@ -12,12 +12,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * Two {@link MessageStream}s joined in memory, for tests, benchmarks and peers in one
  * process. Each direction is a queue of messages; finishing queues an end marker; closing
- * one end makes the other end's calls fail as a reset stream would. Every receive waits at
- * most the given deadline.
+ * one end wakes its own blocked receive and makes the other end's receives and sends fail as
+ * a reset stream would. Every receive waits at most the given deadline.
  */
 public final class InMemoryMessageStream implements MessageStream {
     private static final byte[] END = new byte[0];
     private static final byte[] RESET = new byte[0];
+    /** Put in our own inbox by close(), to wake a receive blocked on it. */
+    private static final byte[] CLOSED = new byte[0];
 
     private final String peer;
     private final BlockingQueue<byte[]> inbox;
@@ -26,7 +28,9 @@ public final class InMemoryMessageStream implements MessageStream {
     private final Duration deadline;
     private volatile boolean finished;
     private volatile boolean closed;
+    private volatile boolean peerClosed;
     private boolean peerFinished;
+    private InMemoryMessageStream other;
 
     private InMemoryMessageStream(String peer, BlockingQueue<byte[]> inbox, BlockingQueue<byte[]> outbox,
             int maxMessageBytes, Duration deadline) {
@@ -49,10 +53,11 @@ public final class InMemoryMessageStream implements MessageStream {
     public static InMemoryMessageStream[] pair(String client, String server, int maxMessageBytes, Duration deadline) {
         BlockingQueue<byte[]> toServer = new LinkedBlockingQueue<>();
         BlockingQueue<byte[]> toClient = new LinkedBlockingQueue<>();
-        return new InMemoryMessageStream[] {
-            new InMemoryMessageStream(server, toClient, toServer, maxMessageBytes, deadline),
-            new InMemoryMessageStream(client, toServer, toClient, maxMessageBytes, deadline)
-        };
+        InMemoryMessageStream clientEnd = new InMemoryMessageStream(server, toClient, toServer, maxMessageBytes, deadline);
+        InMemoryMessageStream serverEnd = new InMemoryMessageStream(client, toServer, toClient, maxMessageBytes, deadline);
+        clientEnd.other = serverEnd;
+        serverEnd.other = clientEnd;
+        return new InMemoryMessageStream[] {clientEnd, serverEnd};
     }
 
     @Override
@@ -62,6 +67,9 @@ public final class InMemoryMessageStream implements MessageStream {
         }
         if (finished) {
             throw new IOException("send after finish");
+        }
+        if (peerClosed) {
+            throw new IOException("stream reset by " + peer);
         }
         if (message.length > maxMessageBytes) {
             throw new SyncException(SyncError.MESSAGE_TOO_LARGE, "message of " + message.length + " bytes exceeds " + maxMessageBytes);
@@ -89,6 +97,9 @@ public final class InMemoryMessageStream implements MessageStream {
         }
         if (message == RESET) {
             throw new IOException("stream reset by " + peer);
+        }
+        if (message == CLOSED) {
+            throw new IOException("stream closed");
         }
         if (message == END) {
             peerFinished = true;
@@ -120,6 +131,8 @@ public final class InMemoryMessageStream implements MessageStream {
     public void close() {
         if (!closed) {
             closed = true;
+            inbox.add(CLOSED);
+            other.peerClosed = true;
             if (!finished) {
                 outbox.add(RESET);
             }

@@ -11,6 +11,7 @@ import aranya.sync.wire.Limits;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -63,7 +64,7 @@ class HelloSessionTest {
             pair[0].close();
             server.append(1, 16); // the next send finds the subscriber gone
             assertThat(hellos.awaitIdle(Duration.ofSeconds(10))).isTrue();
-            assertThat(subscribed).failsWithin(Duration.ofSeconds(10));
+            assertThat(subscribed).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class); // not a timeout
         }
     }
 
