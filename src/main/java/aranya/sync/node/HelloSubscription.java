@@ -26,6 +26,8 @@ import java.util.function.Consumer;
 public final class HelloSubscription implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HelloSubscription.class.getName());
     private static final Duration END_GRACE = Duration.ofSeconds(5);
+    /** A subscription stream the peer ended sooner than this is followed by a backoff before the next. */
+    private static final Duration SHORT_STREAM = Duration.ofSeconds(1);
 
     /** Where a subscription stands. */
     public enum State {
@@ -110,6 +112,14 @@ public final class HelloSubscription implements AutoCloseable {
     }
 
     private void run() {
+        try {
+            subscribeUntilEnded();
+        } finally {
+            end(State.CLOSED); // whatever stopped us, the handle must not say ACTIVE (no-op after EXPIRED or close())
+        }
+    }
+
+    private void subscribeUntilEnded() {
         int failures = 0;
         while (state() == State.ACTIVE) {
             long left = expiresNanos - System.nanoTime();
@@ -118,6 +128,7 @@ public final class HelloSubscription implements AutoCloseable {
                 return;
             }
             Duration remaining = Duration.ofNanos(left);
+            long started = System.nanoTime();
             // The peer ends the stream when the subscription expires; give its end time to arrive.
             try (MessageStream stream = opener.open(min(streamDeadline, remaining.plus(END_GRACE)))) {
                 if (!track(stream)) {
@@ -125,6 +136,10 @@ public final class HelloSubscription implements AutoCloseable {
                 }
                 new SyncSession(stream, new PeerCache(), maxMessageBytes).subscribeHellos(team, config.graphChangeDelay(), remaining, config.scheduleDelay(), this::received);
                 failures = 0;
+                // A peer that ends each stream at once would have us redial without pause.
+                if (System.nanoTime() - started < SHORT_STREAM.toNanos() && !pause(backoff.after(1))) {
+                    return;
+                }
             } catch (SyncException e) {
                 if (state() != State.ACTIVE) {
                     return; // closed under us: the failure is our own doing
@@ -149,7 +164,11 @@ public final class HelloSubscription implements AutoCloseable {
         }
         // Runs on this subscription's thread: the stream waits while we sync, and the peer's
         // next hello carries its newest head anyway.
-        onHello.accept(head);
+        try {
+            onHello.accept(head);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "handling a hello from " + peer + " for team " + team + " failed", e);
+        }
     }
 
     /** Makes stream the one close() aborts; false if the subscription has ended. */
@@ -163,17 +182,22 @@ public final class HelloSubscription implements AutoCloseable {
         }
     }
 
-    /** Waits out a backoff (not past expiry); false if closed meanwhile. */
+    /**
+     * Waits out a backoff (not past expiry); false if closed meanwhile. close() signals through
+     * the state, so an interrupt (kwik can leave a stray one) is not a reason to stop.
+     */
     private boolean pause(Duration wait) {
         long until = Math.min(System.nanoTime() + wait.toNanos(), expiresNanos);
         lock.lock();
         try {
             while (state == State.ACTIVE && until - System.nanoTime() > 0) {
-                changed.awaitNanos(until - System.nanoTime());
+                try {
+                    changed.awaitNanos(until - System.nanoTime());
+                } catch (InterruptedException e) {
+                    // cleared by the throw; keep waiting on the state
+                }
             }
             return state == State.ACTIVE;
-        } catch (InterruptedException e) {
-            return false;
         } finally {
             lock.unlock();
         }

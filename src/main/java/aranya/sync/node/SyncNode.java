@@ -85,6 +85,7 @@ public final class SyncNode implements AutoCloseable {
     private final HelloPublisher hellos;
     private final SyncScheduler.Backoff backoff;
     private final Set<HelloSubscription> subscriptions = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     /** Consecutive failures and the last success of one (peer, team), for the JFR events. */
     private static final class PeerHealth {
@@ -286,6 +287,10 @@ public final class SyncNode implements AutoCloseable {
                 transport.maxMessageSize());
         subscriptions.removeIf(s -> s.state() != HelloSubscription.State.ACTIVE);
         subscriptions.add(subscription);
+        if (closed) { // close() may have gone over the set before we were in it
+            subscription.close();
+            throw new IllegalStateException("the node is closed");
+        }
         return subscription;
     }
 
@@ -385,10 +390,21 @@ public final class SyncNode implements AutoCloseable {
         }
     }
 
-    /** Stops the scheduler, the server and every connection, then closes the graphs. */
+    /** Ends hello subscriptions (ours and those we serve), stops the scheduler, the server and every connection, then closes the graphs. */
     @Override
     public void close() throws SyncException {
+        closed = true;
         subscriptions.forEach(HelloSubscription::close);
+        for (HelloSubscription subscription : subscriptions) {
+            try {
+                // A subscription may be syncing after a hello; let it finish before the connector goes.
+                subscription.awaitEnd(transport.sessionDeadline());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        hellos.close();
         scheduler.close();
         if (listener != null) {
             listener.close();

@@ -18,9 +18,9 @@ public record HelloSubscriptionConfig(Duration graphChangeDelay, Duration durati
     public static final Duration MAX_DURATION = SyncPeerConfig.MAX_INTERVAL;
 
     public HelloSubscriptionConfig {
-        requireNotNegative(graphChangeDelay, "graphChangeDelay");
-        requireNotNegative(duration, "duration");
-        requireNotNegative(scheduleDelay, "scheduleDelay");
+        requireInRange(graphChangeDelay, "graphChangeDelay");
+        requireInRange(duration, "duration");
+        requireInRange(scheduleDelay, "scheduleDelay");
         if (duration.isZero() || duration.compareTo(MAX_DURATION) > 0) {
             throw new IllegalArgumentException("duration must be positive and at most " + MAX_DURATION.toDays() + " days, got " + duration);
         }
@@ -31,10 +31,10 @@ public record HelloSubscriptionConfig(Duration graphChangeDelay, Duration durati
         return new Builder();
     }
 
-    private static void requireNotNegative(Duration d, String name) {
+    private static void requireInRange(Duration d, String name) {
         Objects.requireNonNull(d, name);
-        if (d.isNegative()) {
-            throw new IllegalArgumentException(name + " must not be negative, got " + d);
+        if (d.isNegative() || d.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException(name + " must be between 0 and " + MAX_DURATION.toDays() + " days, got " + d);
         }
     }
 

@@ -6,6 +6,7 @@ import aranya.sync.graph.Address;
 import aranya.sync.graph.Command;
 import aranya.sync.graph.CommandId;
 import aranya.sync.graph.Graph;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -24,7 +25,8 @@ import java.util.concurrent.BlockingQueue;
  * received whole, and losing them would only make the next sync fetch them again.
  */
 final class BatchCommitter implements AutoCloseable {
-    private static final List<Command> END = List.of();
+    /** Queued by end(): compared by identity, so it must be a list no caller can pass. */
+    private static final List<Command> END = new ArrayList<>(0);
 
     private final Graph graph;
     private final PeerCache cache;
@@ -59,19 +61,25 @@ final class BatchCommitter implements AutoCloseable {
 
     /** Commits what was submitted (unless a batch failed), then stops. */
     @Override
-    public void close() throws SyncException {
+    public void close() {
         end();
     }
 
-    private void end() throws SyncException {
+    private void end() {
         if (!ended) {
             ended = true;
             put(END);
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    thread.join(); // bounded: the committer drains the queue and stops at END
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
                 Thread.currentThread().interrupt();
-                throw new SyncException(SyncError.STORAGE, "interrupted while committing commands from " + peer, e);
             }
         }
     }
@@ -83,12 +91,23 @@ final class BatchCommitter implements AutoCloseable {
         }
     }
 
-    private void put(List<Command> batch) throws SyncException {
-        try {
-            queue.put(batch);
-        } catch (InterruptedException e) {
+    /**
+     * Queues batch, waiting while the committer is busy. That wait is bounded by one commit, so
+     * an interrupt (kwik can leave a stray one on a session thread) does not end it; it is
+     * kept for the caller.
+     */
+    private void put(List<Command> batch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                queue.put(batch);
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
-            throw new SyncException(SyncError.STORAGE, "interrupted while committing commands from " + peer, e);
         }
     }
 

@@ -4,7 +4,10 @@ import aranya.sync.graph.Address;
 import aranya.sync.graph.Graph;
 import aranya.sync.wire.SyncHelloType;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -23,7 +26,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Changes are debounced but never dropped: a change inside the debounce window is sent when
  * the window ends (Aranya skips it and leaves it to the periodic hello).
  */
-public final class HelloPublisher {
+public final class HelloPublisher implements AutoCloseable {
     /** Periodic hellos more frequent than this are slowed to it: a subscriber cannot make us spin. */
     static final Duration MIN_SCHEDULE_DELAY = Duration.ofMillis(100);
 
@@ -31,7 +34,8 @@ public final class HelloPublisher {
     private final Duration maxStreamLifetime;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
-    private int active;
+    private final Set<Subscription> open = new HashSet<>();
+    private boolean closed;
 
     /**
      * @param maxSubscriptions how many subscriptions may be open at once, over all graphs and peers
@@ -52,18 +56,18 @@ public final class HelloPublisher {
     public int active() {
         lock.lock();
         try {
-            return active;
+            return open.size();
         } finally {
             lock.unlock();
         }
     }
 
     /** Waits up to timeout for every subscription to end; returns whether they all did. */
-    public boolean awaitIdle(Duration timeout) throws InterruptedException {
+    boolean awaitIdle(Duration timeout) throws InterruptedException {
         long left = timeout.toNanos();
         lock.lock();
         try {
-            while (active > 0) {
+            while (!open.isEmpty()) {
                 if (left <= 0) {
                     return false;
                 }
@@ -75,24 +79,40 @@ public final class HelloPublisher {
         }
     }
 
-    /** Opens a subscription to graph's head as request asks, or empty when too many are open. */
+    /** Opens a subscription to graph's head as request asks, or empty when too many are open or we are closed. */
     Optional<Subscription> subscribe(Graph graph, SyncHelloType.Subscribe request) {
+        Subscription subscription = new Subscription(graph, request);
         lock.lock();
         try {
-            if (active >= maxSubscriptions) {
+            if (closed || open.size() >= maxSubscriptions) {
+                subscription.stopListening();
                 return Optional.empty();
             }
-            active++;
+            open.add(subscription);
+            return Optional.of(subscription);
         } finally {
             lock.unlock();
         }
-        return Optional.of(new Subscription(graph, request));
     }
 
-    private void release() {
+    /** Ends every open subscription (each stream is finished by its serving thread) and refuses new ones. */
+    @Override
+    public void close() {
+        List<Subscription> ending;
         lock.lock();
         try {
-            active--;
+            closed = true;
+            ending = List.copyOf(open);
+        } finally {
+            lock.unlock();
+        }
+        ending.forEach(Subscription::close);
+    }
+
+    private void release(Subscription subscription) {
+        lock.lock();
+        try {
+            open.remove(subscription);
             idle.signalAll();
         } finally {
             lock.unlock();
@@ -115,11 +135,13 @@ public final class HelloPublisher {
 
         private Subscription(Graph graph, SyncHelloType.Subscribe request) {
             this.graph = graph;
-            this.debounceNanos = request.graphChangeDelay().toNanos();
+            // The wire allows durations of 2^64 s; none of them matters past the stream's lifetime.
+            long lifetime = maxStreamLifetime.toNanos();
+            this.debounceNanos = Math.min(saturatedNanos(request.graphChangeDelay()), lifetime);
             Duration schedule = request.scheduleDelay();
-            this.scheduleNanos = schedule.isZero() ? 0 : Math.max(schedule.toNanos(), MIN_SCHEDULE_DELAY.toNanos());
+            this.scheduleNanos = schedule.isZero() ? 0 : Math.max(Math.min(saturatedNanos(schedule), lifetime), MIN_SCHEDULE_DELAY.toNanos());
             long now = System.nanoTime();
-            this.endNanos = now + Math.min(saturatedNanos(request.duration()), maxStreamLifetime.toNanos());
+            this.endNanos = now + Math.min(saturatedNanos(request.duration()), lifetime);
             this.lastSentNanos = now - debounceNanos; // the first head goes out at once
             this.listener = graph.onCommitted(batch -> wake());
         }
@@ -168,6 +190,7 @@ public final class HelloPublisher {
             }
         }
 
+        /** Ends the subscription: a thread waiting in {@link #next()} returns empty; idempotent. */
         @Override
         public void close() {
             changeLock.lock();
@@ -180,12 +203,16 @@ public final class HelloPublisher {
             } finally {
                 changeLock.unlock();
             }
+            stopListening();
+            release(this);
+        }
+
+        private void stopListening() {
             try {
                 listener.close();
             } catch (Exception e) {
                 throw new IllegalStateException(e); // the graph's handle only removes from a set
             }
-            release();
         }
     }
 

@@ -211,7 +211,7 @@ public final class SyncSession {
     private void publishHellos(Graph graph, SyncHelloType.Subscribe subscribe, HelloPublisher hellos) throws SyncException {
         Optional<HelloPublisher.Subscription> opened = hellos.subscribe(graph, subscribe);
         if (opened.isEmpty()) {
-            throw new SyncException(SyncError.TOO_MANY_SUBSCRIPTIONS, "too many hello subscriptions here; try again later");
+            throw new SyncException(SyncError.TOO_MANY_SUBSCRIPTIONS, "too many hello subscriptions here (or the node is closing); try again later");
         }
         try {
             try (HelloPublisher.Subscription subscription = opened.get()) {

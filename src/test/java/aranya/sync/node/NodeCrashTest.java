@@ -55,10 +55,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NodeCrashTest {
     private static final int ITERATIONS = Integer.getInteger("aranya.crash.iterations", 4);
-    /** SyncSession commits received commands in batches of about this many (its COMMIT_BATCH). */
-    private static final int COMMIT_BATCH = 4096;
+    /** Two of SyncSession's commit batches (2048 commands each, fewer if they pass 8 MiB). */
+    private static final int COMMANDS_PER_ITERATION = 4096;
     /** Enough that every iteration's pull is cut off with batches still to come. */
-    private static final int COMMANDS = COMMIT_BATCH * (ITERATIONS + 3);
+    private static final int COMMANDS = COMMANDS_PER_ITERATION * (ITERATIONS + 3);
     /** A small window, so a killed server can be only this far ahead of what the client has read. */
     private static final long CLIENT_WINDOW = 256 * 1024;
     private static final Duration LINE_TIMEOUT = Duration.ofSeconds(60);

@@ -21,6 +21,8 @@ class HelloSubscriptionConfigTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("graphChangeDelay");
         assertThatThrownBy(() -> HelloSubscriptionConfig.builder().scheduleDelay(Duration.ofSeconds(-1)).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("scheduleDelay");
+        assertThatThrownBy(() -> HelloSubscriptionConfig.builder().scheduleDelay(Duration.ofDays(366)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("scheduleDelay");
         assertThatThrownBy(() -> HelloSubscriptionConfig.builder().duration(Duration.ZERO).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("duration");
         assertThatThrownBy(() -> HelloSubscriptionConfig.builder().duration(Duration.ofDays(366)).build())

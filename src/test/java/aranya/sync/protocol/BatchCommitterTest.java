@@ -39,20 +39,23 @@ class BatchCommitterTest {
     void aFailedBatchStopsTheCommitsAfterItAndItsErrorReachesTheSession() throws Exception {
         Command init = TestPeer.newTeam();
         try (TestPeer server = TestPeer.of(init); TestPeer client = TestPeer.of(init)) {
-            List<Command> all = server.append(30, 8);
+            List<Command> all = server.append(20, 8);
             List<Command> bad = new ArrayList<>(all.subList(10, 20));
             bad.set(5, forge(bad.get(5)));
+            // A valid batch that needs nothing of the bad one: only the stop keeps it out.
+            List<Command> independent = TestPeer.chain(all.get(9).address(), 5, 8);
             BatchCommitter committer = new BatchCommitter(client.graph, client.cache, "server");
             committer.submit(all.subList(0, 10));
             committer.submit(bad);
             assertThatThrownBy(() -> {
-                committer.submit(all.subList(20, 30));
+                committer.submit(independent);
                 committer.finish();
             }).isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.MALFORMED));
             committer.close();
             assertThat(client.graph.size()).isEqualTo(11); // init and the first batch only
             assertThat(client.graph.contains(all.get(9).id())).isTrue();
             assertThat(client.graph.contains(all.get(10).id())).isFalse();
+            assertThat(client.graph.contains(independent.get(0).id())).isFalse();
         }
     }
 

@@ -89,6 +89,7 @@ class HelloSessionTest {
             }
             assertThat(next).isEqualTo(last);
             pair[0].close();
+            hellos.close(); // ends the serving thread now, not at the end of its lifetime
         }
     }
 
@@ -141,6 +142,7 @@ class HelloSessionTest {
                     .hasMessageContaining("too many hello subscriptions");
             assertThat(hellos.active()).isEqualTo(1);
             first[0].close();
+            hellos.close(); // ends the serving thread now, not at the end of its lifetime
         }
     }
 
@@ -171,6 +173,32 @@ class HelloSessionTest {
                 assertThat(heads.poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
             }
             pair[0].close();
+            hellos.close(); // ends the serving thread now, not at the end of its lifetime
+        }
+    }
+
+    @Test
+    void closingThePublisherEndsEverySubscriptionAndRefusesNewOnes() throws Exception {
+        Command init = TestPeer.newTeam();
+        try (TestPeer server = TestPeer.of(init)) {
+            HelloPublisher hellos = new HelloPublisher(4, Duration.ofMinutes(10));
+            InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
+            BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
+            CompletableFuture<SyncSummary> served = serve(pair[1], server, hellos);
+            // Durations far past what a Java Duration in nanoseconds holds must not break the slot accounting.
+            Duration huge = Duration.ofSeconds(Long.MAX_VALUE);
+            CompletableFuture<Void> subscribed = subscriber(pair[0], server, new Ask(huge, Duration.ofHours(1), huge), heads);
+            assertThat(heads.poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
+
+            hellos.close();
+            subscribed.get(10, TimeUnit.SECONDS); // the publisher finished the stream
+            served.get(10, TimeUnit.SECONDS);
+            assertThat(hellos.active()).isZero();
+
+            InMemoryMessageStream[] late = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
+            serve(late[1], server, hellos);
+            assertThatThrownBy(() -> subscribeHellos(late[0], server, new Ask(Duration.ZERO, Duration.ofHours(1), Duration.ZERO), h -> {}))
+                    .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.PEER_ERROR));
         }
     }
 }
