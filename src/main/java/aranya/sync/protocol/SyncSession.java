@@ -130,7 +130,7 @@ public final class SyncSession {
      * @return what moved; all zero if the peer finished the stream without asking anything, or
      *     for a hello subscription
      * @throws SyncException why the session failed or was refused; nothing of the failed
-     *     batch is committed, and the stream is closed
+     *     batch is committed, and the stream is ended (finished after an Err, or closed)
      */
     public SyncSummary serve(Function<GraphId, Optional<Graph>> graphs, Predicate<GraphId> authorized, HelloPublisher hellos)
             throws SyncException {
