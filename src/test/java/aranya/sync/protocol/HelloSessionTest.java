@@ -7,6 +7,7 @@ import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import aranya.sync.graph.Address;
 import aranya.sync.graph.Command;
+import aranya.sync.graph.GraphId;
 import aranya.sync.wire.Limits;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
@@ -15,97 +16,100 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /** Hello subscriptions over in-memory streams: what the publisher sends, and when it stops. */
 class HelloSessionTest {
     private static final Duration DEADLINE = Duration.ofSeconds(20);
-
-    /** Serves one stream for server on a virtual thread; completes when the serving ends. */
-    private static CompletableFuture<SyncSummary> serve(InMemoryMessageStream stream, TestPeer server, HelloPublisher hellos) {
-        return server.serve(stream, id -> true, hellos);
-    }
+    private static final Duration HOUR = Duration.ofHours(1);
 
     /** What a subscriber asks for: the debounce, the duration and the periodic interval. */
     private record Ask(Duration debounce, Duration duration, Duration schedule) {}
+
+    /**
+     * One subscription in progress: the subscriber's end of the stream, the heads it has been
+     * told (in order), and the two sides' futures (each completes when its side is done).
+     */
+    private record Subscription(InMemoryMessageStream stream, BlockingQueue<Address> heads,
+            CompletableFuture<SyncSummary> served, CompletableFuture<Void> subscribed) {}
+
+    /** Serves a new stream from server through hellos and subscribes on it as ask says, each on a virtual thread. */
+    private static Subscription subscribe(TestPeer server, HelloPublisher hellos, Ask ask) {
+        InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
+        BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
+        CompletableFuture<SyncSummary> served = server.serve(pair[1], id -> true, hellos);
+        CompletableFuture<Void> subscribed = CompletableFuture.runAsync(() -> {
+            try {
+                subscribeHellos(pair[0], server, ask, heads::add);
+            } catch (SyncException e) {
+                throw new IllegalStateException(e);
+            }
+        }, r -> Thread.ofVirtual().start(r));
+        return new Subscription(pair[0], heads, served, subscribed);
+    }
 
     private static void subscribeHellos(InMemoryMessageStream stream, TestPeer server, Ask ask, Consumer<Address> onHello) throws SyncException {
         new SyncSession(stream, new PeerCache(), Limits.MAX_SYNC_MESSAGE_SIZE)
                 .subscribeHellos(server.graph.id(), ask.debounce(), ask.duration(), ask.schedule(), onHello);
     }
 
-    /** Subscribes on a virtual thread, queueing every head announced; completes when the publisher ends the stream. */
-    private static CompletableFuture<Void> subscriber(InMemoryMessageStream stream, TestPeer server, Ask ask, BlockingQueue<Address> heads) {
-        return CompletableFuture.runAsync(() -> {
-            try {
-                subscribeHellos(stream, server, ask, heads::add);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, r -> Thread.ofVirtual().start(r));
+    /** Subscribes on a new stream in this thread; for subscriptions the server refuses. */
+    private static void subscribeRefused(TestPeer server, HelloPublisher hellos, Predicate<GraphId> authorized, String why) {
+        InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
+        server.serve(pair[1], authorized, hellos);
+        assertThatThrownBy(() -> subscribeHellos(pair[0], server, new Ask(Duration.ZERO, HOUR, Duration.ZERO), h -> {}))
+                .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.PEER_ERROR))
+                .hasMessageContaining(why);
     }
 
     @Test
     void theCurrentHeadIsAnnouncedAtOnceAndEveryChangeAfterIt() throws Exception {
         Command init = TestPeer.newTeam();
-        try (TestPeer server = TestPeer.of(init)) {
-            HelloPublisher hellos = new HelloPublisher(4, Duration.ofSeconds(10));
-            InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
-            BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
-            serve(pair[1], server, hellos);
-            CompletableFuture<Void> subscribed = subscriber(pair[0], server, new Ask(Duration.ZERO, Duration.ofHours(1), Duration.ZERO), heads);
+        try (TestPeer server = TestPeer.of(init); HelloPublisher hellos = new HelloPublisher(4, Duration.ofSeconds(10))) {
+            Subscription s = subscribe(server, hellos, new Ask(Duration.ZERO, HOUR, Duration.ZERO));
 
-            assertThat(heads.poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
+            assertThat(s.heads().poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
             assertThat(hellos.active()).isEqualTo(1);
             for (int i = 0; i < 3; i++) {
                 server.append(1, 16);
-                assertThat(heads.poll(10, TimeUnit.SECONDS)).isEqualTo(server.graph.head().orElseThrow());
+                assertThat(s.heads().poll(10, TimeUnit.SECONDS)).isEqualTo(server.graph.head().orElseThrow());
             }
-            pair[0].close();
+            s.stream().close();
             server.append(1, 16); // the next send finds the subscriber gone
             assertThat(hellos.awaitIdle(Duration.ofSeconds(10))).isTrue();
-            assertThat(subscribed).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class); // not a timeout
+            assertThat(s.subscribed()).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class); // not a timeout
         }
     }
 
     @Test
     void changesInsideTheDebounceWindowAreSentWhenItEndsNotDropped() throws Exception {
         Command init = TestPeer.newTeam();
-        try (TestPeer server = TestPeer.of(init)) {
-            HelloPublisher hellos = new HelloPublisher(4, Duration.ofSeconds(10));
-            InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
-            BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
-            serve(pair[1], server, hellos);
+        try (TestPeer server = TestPeer.of(init); HelloPublisher hellos = new HelloPublisher(4, Duration.ofSeconds(10))) {
             // No periodic hellos: only the debounce can deliver the changes made right after the first hello.
-            subscriber(pair[0], server, new Ask(Duration.ofMillis(300), Duration.ofHours(1), Duration.ZERO), heads);
+            Subscription s = subscribe(server, hellos, new Ask(Duration.ofMillis(300), HOUR, Duration.ZERO));
 
-            assertThat(heads.poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
+            assertThat(s.heads().poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
             server.append(1, 16);
             server.append(1, 16);
             Address last = server.graph.head().orElseThrow();
-            Address next = heads.poll(10, TimeUnit.SECONDS);
+            Address next = s.heads().poll(10, TimeUnit.SECONDS);
             if (!last.equals(next)) {
-                next = heads.poll(10, TimeUnit.SECONDS); // the window may have ended between the two appends
+                next = s.heads().poll(10, TimeUnit.SECONDS); // the window may have ended between the two appends
             }
             assertThat(next).isEqualTo(last);
-            pair[0].close();
-            hellos.close(); // ends the serving thread now, not at the end of its lifetime
         }
     }
 
     @Test
     void theSubscriptionEndsWhenItsDurationIsOverAndItsSlotIsFreed() throws Exception {
         Command init = TestPeer.newTeam();
-        try (TestPeer server = TestPeer.of(init)) {
-            HelloPublisher hellos = new HelloPublisher(4, Duration.ofSeconds(10));
-            InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
-            BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
-            CompletableFuture<SyncSummary> served = serve(pair[1], server, hellos);
-            CompletableFuture<Void> subscribed = subscriber(pair[0], server, new Ask(Duration.ZERO, Duration.ofMillis(200), Duration.ZERO), heads);
+        try (TestPeer server = TestPeer.of(init); HelloPublisher hellos = new HelloPublisher(4, Duration.ofSeconds(10))) {
+            Subscription s = subscribe(server, hellos, new Ask(Duration.ZERO, Duration.ofMillis(200), Duration.ZERO));
 
-            subscribed.get(10, TimeUnit.SECONDS); // returns normally: the publisher finished the stream
-            served.get(10, TimeUnit.SECONDS);
-            assertThat(heads).containsExactly(init.address());
+            s.subscribed().get(10, TimeUnit.SECONDS); // returns normally: the publisher finished the stream
+            s.served().get(10, TimeUnit.SECONDS);
+            assertThat(s.heads()).containsExactly(init.address());
             assertThat(hellos.active()).isZero();
         }
     }
@@ -113,13 +117,10 @@ class HelloSessionTest {
     @Test
     void aStreamIsHeldNoLongerThanThePublishersLifetimeEvenForALongerSubscription() throws Exception {
         Command init = TestPeer.newTeam();
-        try (TestPeer server = TestPeer.of(init)) {
-            HelloPublisher hellos = new HelloPublisher(4, Duration.ofMillis(200));
-            InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
-            serve(pair[1], server, hellos);
-            CompletableFuture<Void> subscribed = subscriber(pair[0], server, new Ask(Duration.ZERO, Duration.ofDays(365), Duration.ZERO), new LinkedBlockingQueue<>());
+        try (TestPeer server = TestPeer.of(init); HelloPublisher hellos = new HelloPublisher(4, Duration.ofMillis(200))) {
+            Subscription s = subscribe(server, hellos, new Ask(Duration.ZERO, Duration.ofDays(365), Duration.ZERO));
 
-            subscribed.get(10, TimeUnit.SECONDS);
+            s.subscribed().get(10, TimeUnit.SECONDS);
             assertThat(hellos.active()).isZero();
         }
     }
@@ -127,35 +128,20 @@ class HelloSessionTest {
     @Test
     void subscriptionsOverTheLimitAreRefusedWithAClearError() throws Exception {
         Command init = TestPeer.newTeam();
-        try (TestPeer server = TestPeer.of(init)) {
-            HelloPublisher hellos = new HelloPublisher(1, Duration.ofSeconds(10));
-            InMemoryMessageStream[] first = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
-            BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
-            serve(first[1], server, hellos);
-            subscriber(first[0], server, new Ask(Duration.ZERO, Duration.ofHours(1), Duration.ZERO), heads);
-            assertThat(heads.poll(10, TimeUnit.SECONDS)).isNotNull();
+        try (TestPeer server = TestPeer.of(init); HelloPublisher hellos = new HelloPublisher(1, Duration.ofSeconds(10))) {
+            Subscription first = subscribe(server, hellos, new Ask(Duration.ZERO, HOUR, Duration.ZERO));
+            assertThat(first.heads().poll(10, TimeUnit.SECONDS)).isNotNull();
 
-            InMemoryMessageStream[] second = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
-            serve(second[1], server, hellos);
-            assertThatThrownBy(() -> subscribeHellos(second[0], server, new Ask(Duration.ZERO, Duration.ofHours(1), Duration.ZERO), h -> {}))
-                    .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.PEER_ERROR))
-                    .hasMessageContaining("too many hello subscriptions");
+            subscribeRefused(server, hellos, id -> true, "too many hello subscriptions");
             assertThat(hellos.active()).isEqualTo(1);
-            first[0].close();
-            hellos.close(); // ends the serving thread now, not at the end of its lifetime
         }
     }
 
     @Test
     void anUnauthenticatedPeerCannotSubscribe() throws Exception {
         Command init = TestPeer.newTeam();
-        try (TestPeer server = TestPeer.of(init)) {
-            HelloPublisher hellos = new HelloPublisher(1, Duration.ofSeconds(10));
-            InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
-            server.serve(pair[1], id -> false, hellos);
-            assertThatThrownBy(() -> subscribeHellos(pair[0], server, new Ask(Duration.ZERO, Duration.ofHours(1), Duration.ZERO), h -> {}))
-                    .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.PEER_ERROR))
-                    .hasMessageContaining("not authenticated");
+        try (TestPeer server = TestPeer.of(init); HelloPublisher hellos = new HelloPublisher(1, Duration.ofSeconds(10))) {
+            subscribeRefused(server, hellos, id -> false, "not authenticated");
             assertThat(hellos.active()).isZero();
         }
     }
@@ -163,42 +149,28 @@ class HelloSessionTest {
     @Test
     void periodicHellosRepeatTheHeadWithoutChanges() throws Exception {
         Command init = TestPeer.newTeam();
-        try (TestPeer server = TestPeer.of(init)) {
-            HelloPublisher hellos = new HelloPublisher(1, Duration.ofSeconds(10));
-            InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
-            BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
-            serve(pair[1], server, hellos);
-            subscriber(pair[0], server, new Ask(Duration.ZERO, Duration.ofHours(1), Duration.ofMillis(100)), heads);
+        try (TestPeer server = TestPeer.of(init); HelloPublisher hellos = new HelloPublisher(1, Duration.ofSeconds(10))) {
+            Subscription s = subscribe(server, hellos, new Ask(Duration.ZERO, HOUR, Duration.ofMillis(100)));
             for (int i = 0; i < 3; i++) {
-                assertThat(heads.poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
+                assertThat(s.heads().poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
             }
-            pair[0].close();
-            hellos.close(); // ends the serving thread now, not at the end of its lifetime
         }
     }
 
     @Test
     void closingThePublisherEndsEverySubscriptionAndRefusesNewOnes() throws Exception {
         Command init = TestPeer.newTeam();
-        try (TestPeer server = TestPeer.of(init)) {
-            HelloPublisher hellos = new HelloPublisher(4, Duration.ofMinutes(10));
-            InMemoryMessageStream[] pair = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
-            BlockingQueue<Address> heads = new LinkedBlockingQueue<>();
-            CompletableFuture<SyncSummary> served = serve(pair[1], server, hellos);
+        try (TestPeer server = TestPeer.of(init); HelloPublisher hellos = new HelloPublisher(4, Duration.ofMinutes(10))) {
             // Durations far past what a Java Duration in nanoseconds holds must not break the slot accounting.
             Duration huge = Duration.ofSeconds(Long.MAX_VALUE);
-            CompletableFuture<Void> subscribed = subscriber(pair[0], server, new Ask(huge, Duration.ofHours(1), huge), heads);
-            assertThat(heads.poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
+            Subscription s = subscribe(server, hellos, new Ask(huge, HOUR, huge));
+            assertThat(s.heads().poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
 
             hellos.close();
-            subscribed.get(10, TimeUnit.SECONDS); // the publisher finished the stream
-            served.get(10, TimeUnit.SECONDS);
+            s.subscribed().get(10, TimeUnit.SECONDS); // the publisher finished the stream
+            s.served().get(10, TimeUnit.SECONDS);
             assertThat(hellos.active()).isZero();
-
-            InMemoryMessageStream[] late = InMemoryMessageStream.pair(Limits.MAX_SYNC_MESSAGE_SIZE, DEADLINE);
-            serve(late[1], server, hellos);
-            assertThatThrownBy(() -> subscribeHellos(late[0], server, new Ask(Duration.ZERO, Duration.ofHours(1), Duration.ZERO), h -> {}))
-                    .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.PEER_ERROR));
+            subscribeRefused(server, hellos, id -> true, "too many hello subscriptions");
         }
     }
 }
