@@ -13,9 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -118,37 +115,6 @@ class QuicSyncTest {
             assertThat(s.added()).isEqualTo(10_001);
             assertThat(b.head(team)).isEqualTo(a.head(team));
             assertThat(batch).hasSize(10_000);
-        }
-    }
-
-    @Test
-    void twoHundredConcurrentSessionsAgainstOneServerAllSucceed() throws Exception {
-        try (Nodes nodes = new Nodes(dir)) {
-            SyncNode server = nodes.server();
-            List<SyncNode> clients = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                clients.add(nodes.client());
-            }
-            GraphId team = Nodes.team(server, clients.toArray(SyncNode[]::new));
-            Nodes.write(server, team, 50);
-            List<Future<SyncSummary>> sessions = new ArrayList<>();
-            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-                for (int i = 0; i < 200; i++) {
-                    SyncNode client = clients.get(i % clients.size());
-                    boolean bidi = i % 2 == 0;
-                    sessions.add(pool.submit(() -> client.syncNow(Nodes.at(server), team, bidi ? Nodes.BIDI : Optional.empty())));
-                }
-            }
-            int failures = 0;
-            for (Future<SyncSummary> f : sessions) {
-                if (f.state() != Future.State.SUCCESS) {
-                    failures++;
-                }
-            }
-            assertThat(failures).isZero();
-            for (SyncNode c : clients) {
-                assertThat(c.head(team)).isEqualTo(server.head(team));
-            }
         }
     }
 
