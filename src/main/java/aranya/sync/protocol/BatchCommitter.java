@@ -32,7 +32,8 @@ final class BatchCommitter implements AutoCloseable {
     private final PeerCache cache;
     private final String peer;
     private final BlockingQueue<List<Command>> queue = new ArrayBlockingQueue<>(1);
-    private final Thread thread;
+    /** Started with the first batch: a session with nothing to commit (an in-sync check) costs no thread. */
+    private Thread thread;
     private volatile SyncException failure;
     private int added; // written by the committer thread, read after joining it
     private boolean ended;
@@ -41,13 +42,15 @@ final class BatchCommitter implements AutoCloseable {
         this.graph = graph;
         this.cache = cache;
         this.peer = peer;
-        this.thread = Thread.ofVirtual().name("commit-" + peer).start(this::run);
     }
 
     /** Queues batch for commit, waiting while one is queued already. */
     void submit(List<Command> batch) throws SyncException {
         throwIfFailed();
         if (!batch.isEmpty()) {
+            if (thread == null) {
+                thread = Thread.ofVirtual().name("commit-" + peer).start(this::run);
+            }
             put(batch);
         }
     }
@@ -68,6 +71,9 @@ final class BatchCommitter implements AutoCloseable {
     private void end() {
         if (!ended) {
             ended = true;
+            if (thread == null) {
+                return;
+            }
             put(END);
             boolean interrupted = false;
             while (true) {

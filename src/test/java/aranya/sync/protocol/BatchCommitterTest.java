@@ -70,4 +70,16 @@ class BatchCommitterTest {
             assertThat(client.graph.contains(all.get(9).id())).isTrue();
         }
     }
+
+    @Test
+    void aSessionWithNothingToCommitFinishesWithNothingAdded() throws Exception {
+        Command init = TestPeer.newTeam();
+        try (TestPeer client = TestPeer.of(init)) {
+            BatchCommitter committer = new BatchCommitter(client.graph, client.cache, "server");
+            committer.submit(List.of());
+            assertThat(committer.finish()).isZero();
+            committer.close();
+            assertThat(client.graph.size()).isEqualTo(1);
+        }
+    }
 }
