@@ -22,12 +22,17 @@ final class NodeOptions {
 
     /** Opens the node of --data as a client (no server). */
     static SyncNode open(Args args) throws IOException, SyncException {
-        return SyncNode.builder(dataDirectory(args)).open();
+        return SyncNode.builder(dataDirectory(args)).strictFileModes(strictFileModes()).open();
     }
 
     /** Opens the node of --data with a server on listen. */
     static SyncNode serve(Args args, InetSocketAddress listen) throws IOException, SyncException {
-        return SyncNode.builder(dataDirectory(args)).listenAddress(listen).open();
+        return SyncNode.builder(dataDirectory(args)).strictFileModes(strictFileModes()).listenAddress(listen).open();
+    }
+
+    /** Off only when ARANYA_SYNC_STRICT_MODES is "no": then key and secret files others can read are used, with a warning. */
+    private static boolean strictFileModes() {
+        return !"no".equals(System.getenv("ARANYA_SYNC_STRICT_MODES"));
     }
 
     /** The team named by --team, or the node's only team. */

@@ -70,7 +70,7 @@ public final class Graph implements AutoCloseable {
                 }
             });
         } catch (IOException e) {
-            throw new SyncException(SyncError.STORAGE, "cannot read the store of graph " + graph.id, e);
+            throw new SyncException(SyncError.STORAGE, "cannot read the store of graph " + graph.id + ": " + e.getMessage(), e);
         }
         if (!failure.isEmpty()) {
             throw failure.get(0);
