@@ -63,7 +63,8 @@ import java.util.regex.Pattern;
  *
  * <p>Data directory layout (owner-only permissions): {@code device.key} (Ed25519 seed),
  * {@code node.identity} (QUIC key and certificate), {@code teams/<team>.secret},
- * {@code graphs/<team>.graph}.
+ * {@code graphs/<team>.graph}. Opening checks each file and refuses a damaged one, or a key
+ * or secret others can access, naming the file ({@code docs/storage.md}).
  */
 public final class SyncNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SyncNode.class.getName());
