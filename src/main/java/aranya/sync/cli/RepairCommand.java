@@ -1,11 +1,9 @@
 package aranya.sync.cli;
 
-import aranya.sync.graph.GraphId;
 import aranya.sync.graph.storage.FileStorageProvider;
 import aranya.sync.node.SyncNode;
 import java.io.PrintStream;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /** {@code repair}: cuts a damaged graph log back to its intact records, moving the rest aside. */
@@ -35,15 +33,7 @@ final class RepairCommand implements Main.CliCommand {
     @Override
     public int run(Args args, PrintStream out) throws Exception {
         args.allowFlags();
-        Optional<GraphId> team = Optional.empty();
-        if (args.option("team").isPresent()) {
-            try {
-                team = Optional.of(GraphId.fromHex(args.option("team").get()));
-            } catch (IllegalArgumentException e) {
-                throw new Args.UsageException("--team takes a 64-digit hex team id");
-            }
-        }
-        List<FileStorageProvider.Repair> repairs = SyncNode.repairGraphs(NodeOptions.dataDirectory(args), team);
+        List<FileStorageProvider.Repair> repairs = SyncNode.repairGraphs(NodeOptions.dataDirectory(args), NodeOptions.namedTeam(args));
         if (repairs.isEmpty()) {
             out.println("no graph logs to check");
         }

@@ -128,7 +128,7 @@ public final class SyncNode implements AutoCloseable {
         try {
             openTeams(b.strictFileModes);
         } catch (IOException | SyncException | RuntimeException e) {
-            closeGraphs(e);
+            closeGraphs().forEach(e::addSuppressed);
             throw e;
         }
         this.connector = new SyncConnector(transport);
@@ -496,6 +496,14 @@ public final class SyncNode implements AutoCloseable {
             listener.close();
         }
         connector.close();
+        List<SyncException> failures = closeGraphs();
+        if (!failures.isEmpty()) {
+            throw failures.get(0);
+        }
+    }
+
+    /** Closes every open graph; returns the failures. */
+    private List<SyncException> closeGraphs() {
         List<SyncException> failures = new ArrayList<>();
         for (Graph g : graphs.values()) {
             try {
@@ -505,21 +513,7 @@ public final class SyncNode implements AutoCloseable {
             }
         }
         graphs.clear();
-        if (!failures.isEmpty()) {
-            throw failures.get(0);
-        }
-    }
-
-    /** Closes the graphs opened so far when opening the node failed with failure. */
-    private void closeGraphs(Exception failure) {
-        for (Graph g : graphs.values()) {
-            try {
-                g.close();
-            } catch (SyncException e) {
-                failure.addSuppressed(e);
-            }
-        }
-        graphs.clear();
+        return failures;
     }
 
     /** Configures a {@link SyncNode}; defaults suit a node on a LAN. */
