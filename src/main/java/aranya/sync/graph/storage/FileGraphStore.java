@@ -66,8 +66,6 @@ final class FileGraphStore implements GraphStore {
     private final FileChannel channel;
     private final FileLock fileLock;
     private final ReentrantLock lock = new ReentrantLock();
-    private final ByteBuffer window = ByteBuffer.allocate(WINDOW);
-    private long windowStart = -1;
     private long end;
 
     /**
@@ -107,7 +105,7 @@ final class FileGraphStore implements GraphStore {
      */
     static FileStorageProvider.Repair repair(GraphId graph, Path path) throws IOException {
         try (FileGraphStore store = new FileGraphStore(graph, path, false)) {
-            Scan scan = store.scan();
+            Scan scan = new LogReader(store.channel, path).scan();
             if (scan.damage().isEmpty()) {
                 return new FileStorageProvider.Repair(graph, path, scan.batches(), scan.intactEnd(), Optional.empty(), 0, "intact");
             }
@@ -148,7 +146,7 @@ final class FileGraphStore implements GraphStore {
             channel.force(true);
             return MAGIC.length;
         }
-        Scan scan = scan();
+        Scan scan = new LogReader(channel, path).scan();
         if (scan.damage().isEmpty()) {
             return scan.intactEnd();
         }
@@ -175,96 +173,113 @@ final class FileGraphStore implements GraphStore {
         return Arrays.equals(head.array(), Arrays.copyOf(MAGIC, (int) size));
     }
 
-    private Scan scan() throws IOException {
-        long size = channel.size();
-        if (size < MAGIC.length || !Arrays.equals(bytesAt(0, MAGIC.length), MAGIC)) {
-            return new Scan(0, 0, Optional.of(new Damage(0, "", OptionalLong.empty(), size)));
-        }
-        long pos = MAGIC.length;
-        int batches = 0;
-        while (pos < size) {
-            String problem = problemAt(pos, size);
-            if (problem != null) {
-                return new Scan(batches, pos, Optional.of(new Damage(pos, problem, nextIntact(pos, size), size)));
-            }
-            pos += RECORD_HEADER + (long) intAt(pos);
-            batches++;
-        }
-        return new Scan(batches, pos, Optional.empty());
-    }
+    /**
+     * Reads a log for {@link #scan}, through a window of {@link #WINDOW} bytes so that
+     * checking every offset reads the file once; lives only while the log is checked.
+     */
+    private static final class LogReader {
+        private final FileChannel channel;
+        private final Path path;
+        private final ByteBuffer window = ByteBuffer.allocate(WINDOW);
+        private long windowStart = -1;
 
-    /** The first offset after bad at which an intact record starts; not searched when more than a record follows. */
-    private OptionalLong nextIntact(long bad, long size) throws IOException {
-        if (size - bad > RECORD_HEADER + (long) MAX_RECORD) {
+        LogReader(FileChannel channel, Path path) {
+            this.channel = channel;
+            this.path = path;
+        }
+
+        /** The intact records from the header on, and the first bad record after them, if any. */
+        Scan scan() throws IOException {
+            long size = channel.size();
+            if (size < MAGIC.length || !Arrays.equals(bytesAt(0, MAGIC.length), MAGIC)) {
+                return new Scan(0, 0, Optional.of(new Damage(0, "", OptionalLong.empty(), size)));
+            }
+            long pos = MAGIC.length;
+            int batches = 0;
+            while (pos < size) {
+                String problem = problemAt(pos, size);
+                if (problem != null) {
+                    return new Scan(batches, pos, Optional.of(new Damage(pos, problem, nextIntact(pos, size), size)));
+                }
+                pos += RECORD_HEADER + (long) intAt(pos);
+                batches++;
+            }
+            return new Scan(batches, pos, Optional.empty());
+        }
+
+        /** The first offset after bad at which an intact record starts; not searched when more than a record follows. */
+        private OptionalLong nextIntact(long bad, long size) throws IOException {
+            if (size - bad > RECORD_HEADER + (long) MAX_RECORD) {
+                return OptionalLong.empty();
+            }
+            for (long q = bad + 1; q + RECORD_HEADER + CommandRecords.MIN_BODY <= size; q++) {
+                if (problemAt(q, size) == null) {
+                    return OptionalLong.of(q);
+                }
+            }
             return OptionalLong.empty();
         }
-        for (long q = bad + 1; q + RECORD_HEADER + CommandRecords.MIN_BODY <= size; q++) {
-            if (problemAt(q, size) == null) {
-                return OptionalLong.of(q);
+
+        /** Why the record at pos is not intact, or null if it is. */
+        private String problemAt(long pos, long size) throws IOException {
+            if (size - pos < RECORD_HEADER) {
+                return "is cut short: " + (size - pos) + " bytes of an " + RECORD_HEADER + "-byte record header";
             }
-        }
-        return OptionalLong.empty();
-    }
-
-    /** Why the record at pos is not intact, or null if it is. */
-    private String problemAt(long pos, long size) throws IOException {
-        if (size - pos < RECORD_HEADER) {
-            return "is cut short: " + (size - pos) + " bytes of an " + RECORD_HEADER + "-byte record header";
-        }
-        int length = intAt(pos);
-        if (length < CommandRecords.MIN_BODY || length > MAX_RECORD) {
-            return "claims an impossible length of " + Integer.toUnsignedString(length) + " bytes";
-        }
-        long body = pos + RECORD_HEADER;
-        if (body + length > size) {
-            return "is cut short: " + length + " bytes claimed, " + (size - body) + " in the file";
-        }
-        int head = (int) Math.min(length, CommandRecords.PLAUSIBLE_PREFIX);
-        fill(body, head);
-        if (!CommandRecords.plausibleStart(window.slice((int) (body - windowStart), head), length)) {
-            return "does not hold a batch";
-        }
-        int stored = intAt(pos + 4);
-        CRC32C crc = new CRC32C();
-        for (long at = body; at < body + length; ) {
-            int n = (int) Math.min(WINDOW, body + length - at);
-            fill(at, n);
-            crc.update(window.array(), (int) (at - windowStart), n);
-            at += n;
-        }
-        return (int) crc.getValue() == stored ? null : "fails its checksum";
-    }
-
-    private int intAt(long pos) throws IOException {
-        fill(pos, 4);
-        return window.getInt((int) (pos - windowStart));
-    }
-
-    private byte[] bytesAt(long pos, int n) throws IOException {
-        fill(pos, n);
-        int from = (int) (pos - windowStart);
-        return Arrays.copyOfRange(window.array(), from, from + n);
-    }
-
-    /** Makes bytes [pos, pos + n) of the file available in the window; n is at most WINDOW. */
-    private void fill(long pos, int n) throws IOException {
-        if (windowStart >= 0 && pos >= windowStart && pos + n <= windowStart + window.limit()) {
-            return;
-        }
-        window.clear();
-        windowStart = pos;
-        long at = pos;
-        while (window.hasRemaining()) {
-            int read = channel.read(window, at);
-            if (read < 0) {
-                break;
+            int length = intAt(pos);
+            if (length < CommandRecords.MIN_BODY || length > MAX_RECORD) {
+                return "claims an impossible length of " + Integer.toUnsignedString(length) + " bytes";
             }
-            at += read;
+            long body = pos + RECORD_HEADER;
+            if (body + length > size) {
+                return "is cut short: " + length + " bytes claimed, " + (size - body) + " in the file";
+            }
+            int head = (int) Math.min(length, CommandRecords.PLAUSIBLE_PREFIX);
+            fill(body, head);
+            if (!CommandRecords.plausibleStart(window.slice((int) (body - windowStart), head), length)) {
+                return "does not hold a batch";
+            }
+            int stored = intAt(pos + 4);
+            CRC32C crc = new CRC32C();
+            for (long at = body; at < body + length; ) {
+                int n = (int) Math.min(WINDOW, body + length - at);
+                fill(at, n);
+                crc.update(window.array(), (int) (at - windowStart), n);
+                at += n;
+            }
+            return (int) crc.getValue() == stored ? null : "fails its checksum";
         }
-        window.flip();
-        if (window.limit() < n) {
-            windowStart = -1;
-            throw new IOException(path + " ended at " + at + " while reading a record");
+
+        private int intAt(long pos) throws IOException {
+            fill(pos, 4);
+            return window.getInt((int) (pos - windowStart));
+        }
+
+        private byte[] bytesAt(long pos, int n) throws IOException {
+            fill(pos, n);
+            int from = (int) (pos - windowStart);
+            return Arrays.copyOfRange(window.array(), from, from + n);
+        }
+
+        /** Makes bytes [pos, pos + n) of the file available in the window; n is at most WINDOW. */
+        private void fill(long pos, int n) throws IOException {
+            if (windowStart >= 0 && pos >= windowStart && pos + n <= windowStart + window.limit()) {
+                return;
+            }
+            window.clear();
+            windowStart = pos;
+            long at = pos;
+            while (window.hasRemaining()) {
+                int read = channel.read(window, at);
+                if (read < 0) {
+                    break;
+                }
+                at += read;
+            }
+            window.flip();
+            if (window.limit() < n) {
+                windowStart = -1;
+                throw new IOException(path + " ended at " + at + " while reading a record");
+            }
         }
     }
 
@@ -297,7 +312,6 @@ final class FileGraphStore implements GraphStore {
         }
         channel.truncate(from);
         channel.force(true);
-        windowStart = -1;
         return aside;
     }
 
