@@ -27,9 +27,9 @@ class PeriodicConvergenceTest {
         CountDownLatch same = new CountDownLatch(1);
         Runnable check = () -> {
             try {
-                Optional<Address> first = nodes.get(0).head(team);
+                List<Address> first = nodes.get(0).heads(team);
                 for (SyncNode n : nodes) {
-                    if (!n.head(team).equals(first)) {
+                    if (!n.heads(team).equals(first)) {
                         return;
                     }
                 }
