@@ -52,6 +52,12 @@ public final class Graph implements AutoCloseable {
     private final java.util.concurrent.CopyOnWriteArrayList<java.util.function.Consumer<List<Command>>> listeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    /** The end of the fold over a head set (by ids, ascending): see {@link #foldedAddress}. */
+    private record Folded(List<CommandId> heads, Address end) {}
+
+    /** The last fold computed; readers share the lock, so it is replaced whole. */
+    private volatile Folded folded;
+
     /** A committed batch: its result and the new commands in it (merges included). */
     private record Committed(AddResult result, List<Command> added) {}
 
@@ -174,6 +180,39 @@ public final class Graph implements AutoCloseable {
     }
 
     /**
+     * The given addresses that are stored here (at that max cut) and not an ancestor of another
+     * of them, each once, highest max cut first, at most limit: what a peer cache keeps of what
+     * a peer is known to hold. One read lock for the whole set.
+     */
+    public List<Address> newest(Collection<Address> addresses, int limit) {
+        return read(() -> {
+            List<Integer> candidates = new ArrayList<>(addresses.size());
+            for (Address a : addresses) {
+                int n = resolve(a);
+                if (n != GraphIndex.NONE) {
+                    candidates.add(n);
+                }
+            }
+            candidates.sort(Comparator.comparingLong((Integer n) -> index.maxCut(n)).reversed());
+            IntList kept = new IntList();
+            for (int n : candidates) {
+                if (kept.size() == limit) {
+                    break;
+                }
+                boolean covered = false;
+                for (int i = 0; i < kept.size() && !covered; i++) {
+                    // An ancestor has a lower max cut, so equal max cuts need no walk.
+                    covered = kept.get(i) == n || (index.maxCut(kept.get(i)) > index.maxCut(n) && index.isAncestorOrEqual(n, kept.get(i)));
+                }
+                if (!covered) {
+                    kept.add(n);
+                }
+            }
+            return addresses(kept.toArray());
+        });
+    }
+
+    /**
      * Every stored command that is neither an ancestor of nor equal to any of the known
      * addresses, parents first. Known addresses this graph does not hold (or whose max cut
      * is wrong) are ignored. This is what a responder sends.
@@ -195,15 +234,16 @@ public final class Graph implements AutoCloseable {
 
     /**
      * The requester's sample, at most limit addresses. With several heads it starts with the
-     * head-set marker: the synthetic head's id with max cut 0, which no real command can have
-     * (only the init command has max cut 0, and its id is the graph id), so a responder never
-     * mistakes it for a command we hold (a responder that has merged these heads holds the
-     * synthetic head as a real command, which we lack), while a responder with the same heads
-     * builds the same marker and knows we lack nothing, however many heads there are. Then every head, up to half the limit, so that a responder that holds
-     * them sends exactly what we lack; then the given peer heads that are stored here; then, as
-     * Aranya's {@code SyncRequester} does, the heads (and, unlike Aranya, the first commands)
-     * of local segments breadth-first back from the heads, skipping what the peer heads cover;
-     * then ancestors of the first head at exponentially growing distances, down to the init
+     * head-set marker: the synthetic head's id with max cut 0. No real command has that
+     * address (only the init command has max cut 0, and its id is the graph id), so a
+     * responder never takes it for a command we hold (one that has merged these heads holds
+     * the synthetic head as a real merge, which we lack), while a responder with the same
+     * heads builds the same marker and knows we lack nothing, however many heads there are.
+     * Then every head, up to half the limit, so that a responder that holds them sends exactly
+     * what we lack; then the given peer heads that are stored here; then, as Aranya's
+     * {@code SyncRequester} does, the heads (and, unlike Aranya, the first commands) of local
+     * segments breadth-first back from the heads, skipping what the peer heads cover; then
+     * ancestors of the first head at exponentially growing distances, down to the init
      * command, so that a responder that lacks our newest commands still finds a recent common
      * point.
      */
@@ -268,7 +308,7 @@ public final class Graph implements AutoCloseable {
     }
 
     /**
-     * Authors a new command on top of the head, signed by author, and stores it. With several
+     * Authors a new command on top of the heads, signed by author, and stores it. With several
      * heads it first merges them with the fold (see the class comment) and stores those merges
      * in the same atomic write, before the command.
      *
@@ -316,9 +356,9 @@ public final class Graph implements AutoCloseable {
 
     /**
      * Calls listener after every committed batch, received or local, with the batch's new
-     * commands in order (merge commands left out). It runs on the committing thread after the graph
-     * is unlocked, so it may read the graph; it should return quickly. Close the returned
-     * handle to stop the calls.
+     * commands in order (merge commands left out). It runs on the committing thread after the
+     * graph is unlocked, so it may read the graph; it should return quickly. Close the
+     * returned handle to stop the calls.
      */
     public AutoCloseable onCommitted(java.util.function.Consumer<List<Command>> listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -488,10 +528,26 @@ public final class Graph implements AutoCloseable {
         return new Address(foldedAddress(heads).id(), 0);
     }
 
-    /** Where the fold over heads (sorted by id) ends: the head itself, or the last merge's address. */
+    /**
+     * Where the fold over heads (sorted by id) ends: the head itself, or the last merge's
+     * address. Every sync asks for it (sample and responder), so the last answer is kept with
+     * the head ids it was computed for.
+     */
     private Address foldedAddress(int[] heads) {
-        List<Command> merges = foldMerges(heads);
-        return merges.isEmpty() ? index.address(heads[0]) : merges.getLast().address();
+        if (heads.length == 1) {
+            return index.address(heads[0]);
+        }
+        List<CommandId> ids = new ArrayList<>(heads.length);
+        for (int h : heads) {
+            ids.add(index.id(h));
+        }
+        Folded last = folded;
+        if (last != null && last.heads().equals(ids)) {
+            return last.end();
+        }
+        Address end = foldMerges(heads).getLast().address();
+        folded = new Folded(ids, end);
+        return end;
     }
 
     private void undo(GraphIndex.Mark mark, List<KeyId> grantedInBatch) {

@@ -22,7 +22,7 @@ class PeriodicConvergenceTest {
     @TempDir
     Path dir;
 
-    /** Waits, on commit events rather than time, until every node has the same head. */
+    /** Waits, on commit events rather than time, until every node has the same heads. */
     private static boolean converged(List<SyncNode> nodes, GraphId team, Duration timeout) throws Exception {
         CountDownLatch same = new CountDownLatch(1);
         Runnable check = () -> {
