@@ -304,9 +304,14 @@ public final class SyncNode implements AutoCloseable {
         return graph(team).weave();
     }
 
-    /** Team's head, empty until the graph has its init command. */
-    public Optional<Address> head(GraphId team) throws SyncException {
-        return graph(team).head();
+    /**
+     * Team's heads, ascending by id: one after this node appends, several while commands
+     * received from peers are concurrent (they are merged at the next append, not on
+     * receipt). Empty until the graph has its init command. Two nodes hold the same commands
+     * of a team exactly when their heads are equal.
+     */
+    public List<Address> heads(GraphId team) throws SyncException {
+        return graph(team).heads();
     }
 
     /** How many commands team's graph holds (merges included). */
@@ -347,9 +352,10 @@ public final class SyncNode implements AutoCloseable {
     }
 
     /**
-     * Subscribes to peer's hello notifications for team: the peer announces its head when its
-     * graph changes (debounced) and on a schedule, and this node syncs with it whenever it
-     * lacks the announced head, using the peer's {@link SyncPeerConfig} if it was added with
+     * Subscribes to peer's hello notifications for team: the peer announces its head set, as
+     * its synthetic head ({@link Graph#syntheticHead()}), when its graph changes (debounced) and
+     * on a schedule, and this node syncs with it unless it holds that address as a command or as
+     * its own synthetic head, using the peer's {@link SyncPeerConfig} if it was added with
      * {@link #addSyncPeer}, else unidirectionally. The notifications flow on a stream this node
      * opens, so a client-only node can subscribe. Close the handle to unsubscribe.
      */
@@ -359,7 +365,9 @@ public final class SyncNode implements AutoCloseable {
         HelloSubscription subscription = new HelloSubscription(peer, team, config,
                 deadline -> connector.openStream(peer.host(), peer.port(), team, secrets.get(team), deadline),
                 head -> {
-                    if (!graph.contains(head.id())) {
+                    // A hello names the peer's synthetic head: a command we hold if we have merged
+                    // its heads by appending, or our own synthetic head if we hold the same heads.
+                    if (!graph.contains(head.id()) && !graph.syntheticHead().equals(Optional.of(head))) {
                         try {
                             scheduler.syncNow(peer, team, Optional.ofNullable(scheduler.peers().get(key)));
                         } catch (SyncException e) {
