@@ -40,14 +40,7 @@ public final class ExitGuardChild {
     /** A listener that served a session, then has its socket closed under it, then is closed. */
     private static void guarded() throws Exception {
         try (SyncListener listener = listen((stream, connection) -> QuicFixtures.echo(stream), config())) {
-            byte[] ping = "ping".getBytes(StandardCharsets.UTF_8);
-            try (SyncConnector connector = new SyncConnector(config()); MessageStream stream = open(connector, listener)) {
-                stream.send(ping);
-                if (!stream.receive().map(reply -> Arrays.equals(reply, ping)).orElse(false)) {
-                    throw new AssertionError("no echo");
-                }
-                stream.finish();
-            }
+            echoOnce(listener);
             System.out.println("SERVED");
             listener.socket().close();
             if (!listener.socket().awaitBroken(Duration.ofSeconds(20))) {
@@ -75,14 +68,7 @@ public final class ExitGuardChild {
         };
         try (SyncListener listener = SyncListener.start(new InetSocketAddress(InetAddress.getByName(QuicFixtures.HOST), 0),
                 NodeIdentity.generate(), QuicFixtures.secrets(), (stream, connection) -> QuicFixtures.echo(stream), config(), failingOnce)) {
-            byte[] ping = "ping".getBytes(StandardCharsets.UTF_8);
-            try (SyncConnector connector = new SyncConnector(config()); MessageStream stream = open(connector, listener)) {
-                stream.send(ping);
-                if (!stream.receive().map(reply -> Arrays.equals(reply, ping)).orElse(false)) {
-                    throw new AssertionError("no echo");
-                }
-                stream.finish();
-            }
+            echoOnce(listener);
             System.out.println(thrown.get() ? "SERVED AFTER ERROR" : "NO ERROR INJECTED");
         }
     }
@@ -111,6 +97,18 @@ public final class ExitGuardChild {
         // kwik's receiver calls System.exit(9) as soon as it sees the closed socket; this wait never ends normally.
         new CountDownLatch(1).await(20, TimeUnit.SECONDS);
         System.out.println("SURVIVED");
+    }
+
+    /** One echo session with listener; fails unless the echo comes back. */
+    private static void echoOnce(SyncListener listener) throws Exception {
+        byte[] ping = "ping".getBytes(StandardCharsets.UTF_8);
+        try (SyncConnector connector = new SyncConnector(config()); MessageStream stream = open(connector, listener)) {
+            stream.send(ping);
+            if (!stream.receive().map(reply -> Arrays.equals(reply, ping)).orElse(false)) {
+                throw new AssertionError("no echo");
+            }
+            stream.finish();
+        }
     }
 
     private static void startPlainConnector(DatagramSocket socket) throws Exception {

@@ -1,6 +1,7 @@
 package aranya.sync.quic;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import javax.crypto.Cipher;
@@ -45,7 +46,13 @@ final class InitialPacketForge {
         header.write(packetNumber);
         byte[] headerBytes = header.toByteArray();
         byte[] payload = Arrays.copyOf(frames, payloadLength); // zero bytes are PADDING frames
-        return protect(keys, headerBytes, packetNumber, payload);
+        return protect(keys, headerBytes, PACKET_NUMBER_LENGTH, 0x0f, packetNumber, payload);
+    }
+
+    /** A 1-RTT packet to dcid, numbered packetNumber (4 bytes), holding frames, protected with keys. */
+    static byte[] shortHeader(InitialKeys keys, byte[] dcid, int packetNumber, byte[] frames) {
+        byte[] header = ByteBuffer.allocate(1 + dcid.length + 4).put((byte) 0x43).put(dcid).putInt(packetNumber).array();
+        return protect(keys, header, 4, 0x1f, packetNumber, frames);
     }
 
     /** A CRYPTO frame carrying data at offset. */
@@ -81,7 +88,9 @@ final class InitialPacketForge {
         return out.toByteArray();
     }
 
-    private static byte[] protect(InitialKeys keys, byte[] header, long packetNumber, byte[] payload) {
+    /** Encrypts payload, then masks the header's firstByteBits and its packetNumberLength-byte packet number (RFC 9001 §5.4). */
+    private static byte[] protect(InitialKeys keys, byte[] header, int packetNumberLength, int firstByteBits, long packetNumber,
+            byte[] payload) {
         try {
             byte[] nonce = keys.iv().clone();
             for (int i = 0; i < Long.BYTES; i++) {
@@ -91,12 +100,12 @@ final class InitialPacketForge {
             aead.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(keys.key(), "AES"), new GCMParameterSpec(TAG_LENGTH * 8, nonce));
             aead.updateAAD(header);
             byte[] packet = concat(header, aead.doFinal(payload));
-            int packetNumberOffset = header.length - PACKET_NUMBER_LENGTH;
+            int packetNumberOffset = header.length - packetNumberLength;
             Cipher ecb = Cipher.getInstance("AES/ECB/NoPadding");
             ecb.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(keys.headerProtectionKey(), "AES"));
             byte[] mask = ecb.doFinal(packet, packetNumberOffset + 4, 16);
-            packet[0] ^= (byte) (mask[0] & 0x0f);
-            for (int i = 0; i < PACKET_NUMBER_LENGTH; i++) {
+            packet[0] ^= (byte) (mask[0] & firstByteBits);
+            for (int i = 0; i < packetNumberLength; i++) {
                 packet[packetNumberOffset + i] ^= mask[1 + i];
             }
             return packet;
