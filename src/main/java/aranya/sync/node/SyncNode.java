@@ -20,6 +20,8 @@ import aranya.sync.peers.SyncPeerConfig;
 import aranya.sync.peers.SyncScheduler;
 import aranya.sync.protocol.HelloPublisher;
 import aranya.sync.protocol.MessageStream;
+import aranya.sync.protocol.NodeBudget;
+import aranya.sync.protocol.PeerDataBudget;
 import aranya.sync.protocol.PeerCache;
 import aranya.sync.protocol.SyncSession;
 import aranya.sync.protocol.SyncSummary;
@@ -87,6 +89,7 @@ public final class SyncNode implements AutoCloseable {
     private final Map<GraphId, Graph> graphs = new ConcurrentHashMap<>();
     private final Map<GraphId, byte[]> secrets = new ConcurrentHashMap<>();
     private final PeerCache peerCache = new PeerCache();
+    private final PeerDataBudget peerData;
     private final Map<SyncScheduler.PeerKey, PeerHealth> health = new ConcurrentHashMap<>();
     private final SyncConnector connector;
     private final SyncScheduler scheduler;
@@ -124,6 +127,7 @@ public final class SyncNode implements AutoCloseable {
                     + " (delete the file to make a new identity; peers notice nothing, as they do not pin it)", e);
         }
         this.transport = b.transport.build();
+        this.peerData = PeerDataBudget.of(transport.budget());
         this.storage = new FileStorageProvider(dataDirectory.resolve(GRAPHS));
         try {
             openTeams(b.strictFileModes);
@@ -405,8 +409,10 @@ public final class SyncNode implements AutoCloseable {
     private SyncSummary syncOnce(PeerAddress peer, GraphId team, boolean bidirectional) throws SyncException {
         Graph graph = graph(team);
         long start = System.nanoTime();
-        try (MessageStream stream = connector.openStream(peer.host(), peer.port(), team, secrets.get(team))) {
-            SyncSummary summary = new SyncSession(stream, peerCache, transport.maxMessageSize()).requestSync(graph, bidirectional);
+        try (MessageStream stream = connector.openStream(peer.host(), peer.port(), team, secrets.get(team));
+                PeerDataBudget.Account budget = peerData.account(peer.host())) {
+            SyncSummary summary = new SyncSession(stream, peerCache, transport.maxMessageSize(), budget, transport.sessionDeadline())
+                    .requestSync(graph, bidirectional);
             recordSuccess(peer, team, bidirectional, summary, start);
             return summary;
         } catch (SyncException e) {
@@ -418,8 +424,8 @@ public final class SyncNode implements AutoCloseable {
     /** Serves one stream a peer opened on our listener; SyncSession logs a failure, we record it as a JFR event. */
     private void serve(MessageStream stream, ConnectionContext connection) {
         long start = System.nanoTime();
-        try {
-            new SyncSession(stream, peerCache, transport.maxMessageSize())
+        try (PeerDataBudget.Account budget = peerData.account(connection.remoteAddress().getAddress())) {
+            new SyncSession(stream, peerCache, transport.maxMessageSize(), budget, transport.sessionDeadline())
                     .serve(team -> Optional.ofNullable(graphs.get(team)), connection::isAuthenticated, hellos);
         } catch (SyncException failure) {
             SyncEvents.ServeFailed e = new SyncEvents.ServeFailed();
@@ -431,6 +437,11 @@ public final class SyncNode implements AutoCloseable {
                 e.commit();
             }
         }
+    }
+
+    /** The bytes of peer data this node's sessions hold, for tests. */
+    PeerDataBudget peerData() {
+        return peerData;
     }
 
     private void recordSuccess(PeerAddress peer, GraphId team, boolean bidirectional, SyncSummary s, long start) {
@@ -551,6 +562,16 @@ public final class SyncNode implements AutoCloseable {
         /** How long to wait for a QUIC handshake (default 5 s). */
         public Builder connectTimeout(Duration timeout) {
             transport.connectTimeout(timeout);
+            return this;
+        }
+
+        /**
+         * What all peers together may make this node hold (default {@link NodeBudget#defaults()}):
+         * bytes of peer data in flight, connections, and sessions served at once, each also per
+         * peer address and sessions per team. Past a limit sessions wait rather than fail.
+         */
+        public Builder budget(NodeBudget budget) {
+            transport.budget(budget);
             return this;
         }
 
