@@ -73,7 +73,7 @@ class NodeFloodTest {
             founder = DeviceKey.fromEncoded(Files.readAllBytes(serverDir.resolve("device.key")));
         }
         try (Graph graph = Graph.open(new FileStorageProvider(serverDir.resolve("graphs")).open(team.team()), new TeamMembersPolicy())) {
-            Address parent = graph.head().orElseThrow();
+            Address parent = graph.heads().getFirst();
             List<Command> batch = new ArrayList<>();
             for (int i = 0; i < COMMANDS; i++) {
                 Command c = Command.action(founder, parent, Priority.basic(1), "bulk", Bytes.of(new byte[1500]));
