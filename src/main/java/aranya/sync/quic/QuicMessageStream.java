@@ -306,8 +306,7 @@ final class QuicMessageStream implements MessageStream {
     /**
      * kwik's output as the frame writer needs it. Nothing happens after a frame's last byte:
      * once the peer has that byte it may stop reading, and kwik then fails any further call, so
-     * an empty write (the body of our end frame) and flush (kwik sends at once anyway) are
-     * skipped.
+     * flush (kwik sends at once anyway) is skipped, as is an empty write.
      */
     private static final class Unflushed extends FilterOutputStream {
         Unflushed(OutputStream out) {
