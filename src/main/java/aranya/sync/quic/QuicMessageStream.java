@@ -309,9 +309,9 @@ final class QuicMessageStream implements MessageStream {
     /**
      * kwik's output as the frame writer needs it. Nothing happens after a frame's last byte:
      * once the peer has that byte it may stop reading, and kwik then fails any further call, so
-     * an empty write (the body of our end frame) and flush (kwik sends at once anyway) are
-     * skipped. Bytes go to kwik in pieces of at most {@link #PIECE}, each of which tells the
-     * kicker that we are writing (it kicks a stuck stream less and less often).
+     * flush (kwik sends at once anyway) is skipped, as is an empty write. Bytes go to kwik in
+     * pieces of at most {@link #PIECE}, each of which tells the kicker that we are writing (it
+     * kicks a stuck stream less and less often).
      */
     private static final class Unflushed extends FilterOutputStream {
         /** Half of kwik's fixed 50 KiB send buffer, the size kwik itself splits larger writes into. */
