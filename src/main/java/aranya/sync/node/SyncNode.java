@@ -409,10 +409,10 @@ public final class SyncNode implements AutoCloseable {
     private SyncSummary syncOnce(PeerAddress peer, GraphId team, boolean bidirectional) throws SyncException {
         Graph graph = graph(team);
         long start = System.nanoTime();
-        try (MessageStream stream = connector.openStream(peer.host(), peer.port(), team, secrets.get(team));
-                PeerDataBudget.Account budget = peerData.account(peer.host())) {
-            SyncSummary summary = new SyncSession(stream, peerCache, transport.maxMessageSize(), budget, transport.sessionDeadline())
-                    .requestSync(graph, bidirectional);
+        // Outside the peer data budget: this node chooses how many syncs it starts, and a session that
+        // waited for budget while its server waited for it would hold both until their deadlines.
+        try (MessageStream stream = connector.openStream(peer.host(), peer.port(), team, secrets.get(team))) {
+            SyncSummary summary = new SyncSession(stream, peerCache, transport.maxMessageSize()).requestSync(graph, bidirectional);
             recordSuccess(peer, team, bidirectional, summary, start);
             return summary;
         } catch (SyncException e) {
@@ -439,7 +439,7 @@ public final class SyncNode implements AutoCloseable {
         }
     }
 
-    /** The bytes of peer data this node's sessions hold, for tests. */
+    /** The bytes of peer data the sessions this node serves hold, for tests. */
     PeerDataBudget peerData() {
         return peerData;
     }

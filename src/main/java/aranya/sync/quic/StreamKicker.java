@@ -20,19 +20,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Those empty buffers also pile up while the peer's flow control holds our bytes back: kwik
  * builds no frame then, so it drops none. A peer that never reads would make every stream it
- * holds grow by one buffer (about 100 bytes of heap) per kick, 3,000 in a 30 s session. So
- * the kicks start with our first write (before it there is nothing to move), and a kick that
- * follows no new write of ours doubles the wait before the next: up to
- * {@link #MAX_BACKOFF_WRITING} intervals while a write is blocked (a lost wake-up in the
- * middle of a long flow-control wait is met within that), up to {@link #MAX_BACKOFF} while
- * we only wait for the peer. Every piece written brings the wait back to one interval.
+ * holds grow by one buffer (about 100 bytes of heap) per kick, 3,000 in a 30 s session: a
+ * stalled flood's thousands of streams made that most of the node's heap. So the kicks start
+ * with our first write (before it there is nothing to move; most of a flood's streams wait
+ * unread for a session slot and never write), keep every interval while a write is in
+ * progress, and once we only wait for the peer, each kick that follows no new write doubles
+ * the wait before the next, up to {@link #MAX_BACKOFF} intervals. The next write brings the
+ * wait back to one interval.
  */
 final class StreamKicker {
     private static final byte[] EMPTY = new byte[0];
     /** The longest wait between two kicks while no write is in progress, in kick intervals. */
-    static final int MAX_BACKOFF = 64;
-    /** The longest wait between two kicks while a write is blocked, in kick intervals. */
-    static final int MAX_BACKOFF_WRITING = 4;
+    static final int MAX_BACKOFF = 16;
 
     private final OutputStream out;
     private final TransportTimer timer;
@@ -74,7 +73,7 @@ final class StreamKicker {
         }
     }
 
-    /** Whether a write is in progress: its kicks back off less far. */
+    /** Whether a write is in progress: its kicks do not back off. */
     void writing(boolean inProgress) {
         writing = inProgress;
     }
@@ -100,7 +99,7 @@ final class StreamKicker {
     private void scheduleNext() {
         long kick = ++scheduled;
         int wait = backoff;
-        backoff = Math.min(writing ? MAX_BACKOFF_WRITING : MAX_BACKOFF, wait * 2);
+        backoff = writing ? 1 : Math.min(MAX_BACKOFF, wait * 2);
         task = timer.after(interval.multipliedBy(wait), () -> fire(kick));
     }
 

@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Run as a separate JVM by {@link NodeFloodTest}: serves the node in DIR on 127.0.0.1 and
  * reports its own memory, so a flood's effect is measured on the node alone. Prints
  * {@code LISTENING <port>}; then answers each {@code STATS} line on stdin with
- * {@code STATS <peak heap used> <VmRSS> <VmHWM>} (bytes; the heap peak sampled every 50 ms),
- * and stops when stdin ends.
+ * {@code STATS <peak heap used> <VmRSS> <VmHWM> <heap used after a full GC>} (bytes; the heap
+ * peak sampled every 50 ms, garbage included), and stops when stdin ends.
  */
 public final class FloodTarget {
     private FloodTarget() {}
@@ -33,7 +33,10 @@ public final class FloodTarget {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 if (line.equals("STATS")) {
-                    System.out.println("STATS " + peakHeap.get() + " " + status("VmRSS") + " " + status("VmHWM"));
+                    long peak = peakHeap.get();
+                    System.gc();
+                    long live = runtime.totalMemory() - runtime.freeMemory();
+                    System.out.println("STATS " + peak + " " + status("VmRSS") + " " + status("VmHWM") + " " + live);
                     System.out.flush();
                 }
             }

@@ -168,13 +168,22 @@ class NodeFloodTest {
         histogram.waitFor(LINE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     }
 
-    /** The child's memory: peak heap used, RSS now, peak RSS (MiB). */
+    /** The child's memory: peak heap used, RSS now, peak RSS, heap live after a full GC (MiB). */
     private static String stats(Writer in, BufferedReader out) throws IOException {
-        in.write("STATS\n");
-        in.flush();
-        String[] parts = out.readLine().split(" ");
-        return String.format("heap peak %d MiB, RSS %d MiB, RSS peak %d MiB",
-                Long.parseLong(parts[1]) >> 20, Long.parseLong(parts[2]) >> 20, Long.parseLong(parts[3]) >> 20);
+        try {
+            in.write("STATS\n");
+            in.flush();
+        } catch (IOException e) {
+            return "the node is gone (" + e.getMessage() + ")";
+        }
+        String line = out.readLine();
+        if (line == null) {
+            return "the node is gone";
+        }
+        String[] parts = line.split(" ");
+        return String.format("heap peak %d MiB, RSS %d MiB, RSS peak %d MiB, heap live after GC %d MiB",
+                Long.parseLong(parts[1]) >> 20, Long.parseLong(parts[2]) >> 20, Long.parseLong(parts[3]) >> 20,
+                Long.parseLong(parts[4]) >> 20);
     }
 
     /** A Poll with an empty sample: it asks for everything. */
