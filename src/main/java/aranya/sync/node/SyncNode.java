@@ -35,6 +35,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -207,7 +208,7 @@ public final class SyncNode implements AutoCloseable {
     public static List<FileStorageProvider.Repair> repairGraphs(Path dataDirectory, Optional<GraphId> team) throws IOException {
         Path dir = dataDirectory.resolve(GRAPHS);
         if (!Files.isDirectory(dir)) {
-            throw new java.nio.file.NoSuchFileException(dir.toString(), null, "no graphs here: is this an aranya-sync data directory?");
+            throw new NoSuchFileException(dir.toString(), null, "no graphs here: is this an aranya-sync data directory?");
         }
         FileStorageProvider storage = new FileStorageProvider(dir);
         List<FileStorageProvider.Repair> out = new ArrayList<>();
