@@ -110,8 +110,8 @@ class PeriodicConvergenceTest {
     /**
      * Unidirectionally every node pulls from both ring neighbours, as in Aranya's ring test;
      * bidirectionally each node dials only the next one, and each edge carries both ways.
-     * (A directed ring of one-way pulls never settles with eager merges: every pull of new
-     * commands makes a new merge the next node lacks. Aranya's lazy merges, core@HEAD, avoid that.)
+     * (A directed ring of one-way pulls settles too, now that merges are lazy: ConvergenceSimulationTest
+     * runs it, and other topologies, over in-memory streams.)
      */
     @Test
     void aTenNodeRingConvergesEitherWay() throws Exception {
