@@ -2,9 +2,11 @@ package aranya.sync.cli;
 
 import aranya.sync.SyncException;
 import aranya.sync.graph.Command;
+import aranya.sync.graph.GraphId;
 import aranya.sync.graph.Priority;
 import aranya.sync.graph.Prior;
 import aranya.sync.graph.SignedContent;
+import aranya.sync.node.SyncNode;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
@@ -28,8 +30,9 @@ final class LogCommand implements Main.CliCommand {
                 usage: aranya-sync log [--limit N] [--json] [--team TEAM] [--data DIR]
                   One line per command, parents first, concurrent commands by priority then id:
                   the same order on every node that holds the same commands. --limit N prints only
-                  the last N (the newest). --json prints one JSON object per command per line
-                  (docs/cli-json.md).""";
+                  the last N (the newest). The last line lists the graph's heads (several until
+                  this node next appends). --json prints one JSON object per command per line
+                  (docs/cli-json.md) and no heads line.""";
     }
 
     @Override
@@ -43,9 +46,14 @@ final class LogCommand implements Main.CliCommand {
         args.allowFlags("json");
         args.allowPositionals(0);
         int limit = limit(args);
-        List<Command> commands = call.node().commands(call.team());
+        SyncNode node = call.node();
+        GraphId team = call.team();
+        List<Command> commands = node.commands(team);
         for (Command c : commands.subList(Math.max(0, commands.size() - limit), commands.size())) {
             call.out().println(call.json() ? Json.write(json(c)) : describe(c));
+        }
+        if (!call.json()) {
+            call.out().println("heads " + Heads.text(node, team, "[]"));
         }
         return 0;
     }

@@ -29,15 +29,32 @@ final class NodeOptions {
         }
     }
 
-    /** The team named by --team, or the node's only team. */
-    static GraphId team(Args args, SyncNode node) {
-        Optional<String> named = args.option("team");
-        if (named.isPresent()) {
+    /** A builder for the node of dir, with the file-mode check ARANYA_SYNC_STRICT_MODES asks for. */
+    static SyncNode.Builder builder(Path dir) {
+        return SyncNode.builder(dir).strictFileModes(strictFileModes());
+    }
+
+    /** Off only when ARANYA_SYNC_STRICT_MODES is "no": then key and secret files others can read are used, with a warning. */
+    private static boolean strictFileModes() {
+        return !"no".equals(System.getenv("ARANYA_SYNC_STRICT_MODES"));
+    }
+
+    /** The team named by --team, if any. */
+    static Optional<GraphId> namedTeam(Args args) {
+        return args.option("team").map(hex -> {
             try {
-                return GraphId.fromHex(named.get());
+                return GraphId.fromHex(hex);
             } catch (IllegalArgumentException e) {
                 throw new Args.UsageException("--team takes a 64-digit hex team id");
             }
+        });
+    }
+
+    /** The team named by --team, or the node's only team. */
+    static GraphId team(Args args, SyncNode node) {
+        Optional<GraphId> named = namedTeam(args);
+        if (named.isPresent()) {
+            return named.get();
         }
         Set<GraphId> teams = node.teams();
         if (teams.size() != 1) {

@@ -39,7 +39,7 @@ final class ServeCommand implements Main.CliCommand {
         call.args().allowFlags();
         call.args().allowPositionals(0);
         var listen = NodeOptions.socketAddress(call.args().option("listen").orElse("127.0.0.1:4433"));
-        SyncNode node = SyncNode.builder(call.dataDirectory()).listenAddress(listen).controlSocket(true).open();
+        SyncNode node = NodeOptions.builder(call.dataDirectory()).listenAddress(listen).controlSocket(true).open();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -53,7 +53,7 @@ final class ServeCommand implements Main.CliCommand {
         for (GraphId team : node.teams()) {
             node.onCommands(team, batch -> {
                 synchronized (out) {
-                    out.println("team " + team + ": " + batch.size() + " new commands, head " + head(node, team));
+                    out.println("team " + team + ": " + batch.size() + " new commands, heads " + heads(node, team));
                     out.flush();
                 }
             });
@@ -69,9 +69,9 @@ final class ServeCommand implements Main.CliCommand {
         return 0;
     }
 
-    private static String head(SyncNode node, GraphId team) {
+    private static String heads(SyncNode node, GraphId team) {
         try {
-            return Heads.text(node, team, "(empty)");
+            return Heads.text(node, team, "[]");
         } catch (aranya.sync.SyncException e) {
             return "(" + e.getMessage() + ")";
         }

@@ -94,7 +94,7 @@ final class StatusCommand implements Main.CliCommand {
             out.println("not running (no node serves this directory)");
         }
         for (GraphId team : node.teams()) {
-            out.println("team " + team.toHex() + ": " + node.size(team) + " commands, head "
+            out.println("team " + team.toHex() + ": " + node.size(team) + " commands, heads "
                     + Heads.text(node, team, "(empty: sync with a member)"));
         }
         for (Object o : (List<Object>) status.get("configured_peers")) {

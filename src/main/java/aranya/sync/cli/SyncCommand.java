@@ -60,7 +60,7 @@ final class SyncCommand implements Main.CliCommand {
         } else {
             call.out().printf("synced with %s (%s): received %d commands (%d new), sent %d, %d bytes, %d ms%n",
                     peer, bidirectional ? "bidirectional" : "unidirectional", s.received(), s.added(), s.sent(), s.bytes(), ms);
-            call.out().println("head " + Heads.text(node, team, "(empty)"));
+            call.out().println("heads " + Heads.text(node, team, "[]"));
         }
         return 0;
     }

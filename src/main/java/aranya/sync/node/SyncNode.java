@@ -8,9 +8,11 @@ import aranya.sync.graph.Command;
 import aranya.sync.graph.DeviceKey;
 import aranya.sync.graph.Graph;
 import aranya.sync.graph.GraphId;
+import aranya.sync.graph.GraphStore;
 import aranya.sync.graph.Priority;
 import aranya.sync.graph.StorageProvider;
 import aranya.sync.graph.TeamMembersPolicy;
+import aranya.sync.graph.storage.CorruptLogException;
 import aranya.sync.graph.storage.FileStorageProvider;
 import aranya.sync.peers.HelloSubscriptionConfig;
 import aranya.sync.peers.PeerAddress;
@@ -48,6 +50,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * An aranya-sync node: the one object an application embeds. It owns a data directory (the
@@ -66,12 +69,19 @@ import java.util.function.Consumer;
  * <p>Data directory layout (owner-only permissions): {@code device.key} (Ed25519 seed),
  * {@code node.identity} (QUIC key and certificate), {@code teams/<team>.secret},
  * {@code graphs/<team>.graph}, {@code node.lock} (held while the node is open: one node per
- * directory), and {@code control/socket} while a node with a control socket runs.
+ * directory), and {@code control/socket} while a node with a control socket runs. Opening
+ * checks each file and refuses a damaged one, or a key or secret others can access, naming
+ * the file ({@code docs/storage.md}).
  */
 public final class SyncNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SyncNode.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String SECRET_SUFFIX = ".secret";
+    private static final Pattern SECRET_NAME = Pattern.compile("[0-9a-f]{64}\\.secret");
+    private static final String DEVICE_KEY = "device.key";
+    private static final String IDENTITY = "node.identity";
+    private static final String TEAMS = "teams";
+    private static final String GRAPHS = "graphs";
     /** A peer whose syncs fail this many times in a row is reported as stalled. */
     private static final int STALL_AFTER = 3;
     /** The most hello subscriptions this node serves at once, over all peers and teams. */
@@ -109,24 +119,32 @@ public final class SyncNode implements AutoCloseable {
     private SyncNode(Builder b, Path dataDirectory, DirectoryLock directoryLock) throws IOException, SyncException {
         this.dataDirectory = dataDirectory;
         this.directoryLock = directoryLock;
-        this.device = loadOrCreate(dataDirectory.resolve("device.key"), () -> DeviceKey.generate().encoded(), DeviceKey::fromEncoded);
-        NodeIdentity identity = loadOrCreate(dataDirectory.resolve("node.identity"), () -> NodeIdentity.generate().encode(), bytes -> {
-            try {
-                return NodeIdentity.decode(bytes);
-            } catch (SyncException e) {
-                throw new IllegalStateException(e.getMessage(), e);
+        Path deviceKey = dataDirectory.resolve(DEVICE_KEY);
+        Path identityFile = dataDirectory.resolve(IDENTITY);
+        if (!Files.exists(deviceKey)) {
+            SecretFiles.write(deviceKey, DeviceKey.generate().encoded());
+        }
+        if (!Files.exists(identityFile)) {
+            SecretFiles.write(identityFile, NodeIdentity.generate().encode());
+        }
+        this.device = DeviceKey.fromEncoded(SecretFiles.read(deviceKey, "device key", DeviceKey.ENCODED_LENGTH, b.strictFileModes));
+        NodeIdentity identity;
+        try {
+            identity = NodeIdentity.decode(SecretFiles.read(identityFile, "QUIC identity", -1, b.strictFileModes));
+        } catch (SyncException e) {
+            if (e.error() == SyncError.STORAGE) {
+                throw e;
             }
-        });
+            throw new SyncException(SyncError.STORAGE, identityFile + ": QUIC identity is damaged: " + e.reason()
+                    + " (delete the file to make a new identity; peers notice nothing, as they do not pin it)", e);
+        }
         this.transport = b.transport.build();
-        this.storage = new FileStorageProvider(dataDirectory.resolve("graphs"));
-        Path teams = SecretFiles.directory(dataDirectory.resolve("teams"));
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(teams, "*" + SECRET_SUFFIX)) {
-            for (Path f : files) {
-                String name = f.getFileName().toString();
-                GraphId team = GraphId.fromHex(name.substring(0, name.length() - SECRET_SUFFIX.length()));
-                secrets.put(team, Files.readAllBytes(f));
-                graphs.put(team, Graph.open(storage.open(team), new TeamMembersPolicy()));
-            }
+        this.storage = new FileStorageProvider(dataDirectory.resolve(GRAPHS));
+        try {
+            openTeams(b.strictFileModes);
+        } catch (IOException | SyncException | RuntimeException e) {
+            closeGraphs().forEach(e::addSuppressed);
+            throw e;
         }
         this.connector = new SyncConnector(transport);
         this.backoff = b.backoff;
@@ -157,7 +175,7 @@ public final class SyncNode implements AutoCloseable {
      * mistyped directory instead of creating a new node there.
      */
     public static boolean exists(Path dataDirectory) {
-        return Files.isRegularFile(dataDirectory.resolve("device.key"));
+        return Files.isRegularFile(dataDirectory.resolve(DEVICE_KEY));
     }
 
     /** The directory this node keeps its state in. */
@@ -168,6 +186,79 @@ public final class SyncNode implements AutoCloseable {
     /** The control socket the command line reaches this node through; empty unless the builder asked for one. */
     public Optional<Path> controlSocket() {
         return Optional.ofNullable(control).map(c -> c.socket().toAbsolutePath());
+    }
+
+    /**
+     * Loads every team secret in {@code teams/} and opens its graph. Files there that are not
+     * named like a team secret are ignored, with a warning naming each.
+     */
+    private void openTeams(boolean strictFileModes) throws IOException, SyncException {
+        Path teams = SecretFiles.directory(dataDirectory.resolve(TEAMS));
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(teams)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (!SECRET_NAME.matcher(name).matches()) {
+                    if (!name.endsWith(".tmp")) { // SecretFiles.write interrupted; replaced by the next write
+                        LOG.log(Level.WARNING, "ignoring {0}: not a team secret (those are named <64 hex digits>{1})", f, SECRET_SUFFIX);
+                    }
+                    continue;
+                }
+                GraphId team = GraphId.fromHex(name.substring(0, name.length() - SECRET_SUFFIX.length()));
+                secrets.put(team, SecretFiles.read(f, "team secret", TeamCredentials.SECRET_LENGTH, strictFileModes));
+                graphs.put(team, openGraph(team));
+            }
+        }
+    }
+
+    /** Team's graph from its store; a damaged log is refused with a STORAGE error that says how to repair it. */
+    private Graph openGraph(GraphId team) throws SyncException {
+        GraphStore store;
+        try {
+            store = storage.open(team);
+        } catch (CorruptLogException e) {
+            throw new SyncException(SyncError.STORAGE, "team " + team.toHex() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new SyncException(SyncError.STORAGE, "cannot open the graph of team " + team.toHex() + ": " + e.getMessage(), e);
+        }
+        try {
+            return Graph.open(store, new TeamMembersPolicy());
+        } catch (SyncException | RuntimeException e) {
+            try {
+                store.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Repairs the graph logs of a node that is not running (for one team, or all): each
+     * damaged log keeps its intact records before the damage, and the rest is moved into a
+     * file beside it ({@code graphs/<team>.graph.damaged-at-<offset>}); nothing is deleted.
+     * Intact logs are left alone. Run it when opening the node fails because a log is
+     * damaged; the moved commands come back from peers at the next sync, if they have them.
+     * It holds the directory lock ({@code node.lock}) while it works, so it fails, naming the
+     * holder's process, while a node has the directory open.
+     *
+     * @return what was done to each log
+     */
+    public static List<FileStorageProvider.Repair> repairGraphs(Path dataDirectory, Optional<GraphId> team) throws IOException {
+        Path dir = dataDirectory.resolve(GRAPHS);
+        if (!Files.isDirectory(dir)) {
+            throw new java.nio.file.NoSuchFileException(dir.toString(), null, "no graphs here: is this an aranya-sync data directory?");
+        }
+        DirectoryLock lock = DirectoryLock.acquire(dataDirectory);
+        try {
+            FileStorageProvider storage = new FileStorageProvider(dir);
+            List<FileStorageProvider.Repair> out = new ArrayList<>();
+            for (GraphId graph : team.isPresent() ? Set.of(team.get()) : new TreeSet<>(storage.graphs())) {
+                out.add(storage.repair(graph));
+            }
+            return out;
+        } finally {
+            lock.close();
+        }
     }
 
     /** A builder for a node keeping its state in dataDirectory (created if missing). */
@@ -207,11 +298,11 @@ public final class SyncNode implements AutoCloseable {
     private Graph join(TeamCredentials credentials) throws SyncException {
         GraphId team = credentials.team();
         try {
-            SecretFiles.write(dataDirectory.resolve("teams").resolve(team.toHex() + SECRET_SUFFIX), credentials.secret());
+            SecretFiles.write(dataDirectory.resolve(TEAMS).resolve(team.toHex() + SECRET_SUFFIX), credentials.secret());
             Graph graph = graphs.computeIfAbsent(team, t -> {
                 try {
-                    return Graph.open(storage.open(t), new TeamMembersPolicy());
-                } catch (IOException | SyncException e) {
+                    return openGraph(t);
+                } catch (SyncException e) {
                     throw new IllegalStateException(e);
                 }
             });
@@ -220,7 +311,10 @@ public final class SyncNode implements AutoCloseable {
         } catch (IOException e) {
             throw new SyncException(SyncError.STORAGE, "cannot store the secret of team " + team, e);
         } catch (IllegalStateException e) {
-            throw new SyncException(SyncError.STORAGE, "cannot open the graph of team " + team + ": " + e.getMessage(), e);
+            if (e.getCause() instanceof SyncException cause) {
+                throw cause;
+            }
+            throw e;
         }
     }
 
@@ -258,9 +352,14 @@ public final class SyncNode implements AutoCloseable {
         return graph(team).weave();
     }
 
-    /** Team's head, empty until the graph has its init command. */
-    public Optional<Address> head(GraphId team) throws SyncException {
-        return graph(team).head();
+    /**
+     * Team's heads, ascending by id: one after this node appends, several while commands
+     * received from peers are concurrent (they are merged at the next append, not on
+     * receipt). Empty until the graph has its init command. Two nodes hold the same commands
+     * of a team exactly when their heads are equal.
+     */
+    public List<Address> heads(GraphId team) throws SyncException {
+        return graph(team).heads();
     }
 
     /** How many commands team's graph holds (merges included). */
@@ -301,9 +400,10 @@ public final class SyncNode implements AutoCloseable {
     }
 
     /**
-     * Subscribes to peer's hello notifications for team: the peer announces its head when its
-     * graph changes (debounced) and on a schedule, and this node syncs with it whenever it
-     * lacks the announced head, using the peer's {@link SyncPeerConfig} if it was added with
+     * Subscribes to peer's hello notifications for team: the peer announces its head set, as
+     * its synthetic head ({@link Graph#syntheticHead()}), when its graph changes (debounced) and
+     * on a schedule, and this node syncs with it unless it holds that address as a command or as
+     * its own synthetic head, using the peer's {@link SyncPeerConfig} if it was added with
      * {@link #addSyncPeer}, else unidirectionally. The notifications flow on a stream this node
      * opens, so a client-only node can subscribe. Close the handle to unsubscribe.
      */
@@ -313,7 +413,9 @@ public final class SyncNode implements AutoCloseable {
         HelloSubscription subscription = new HelloSubscription(peer, team, config,
                 deadline -> connector.openStream(peer.host(), peer.port(), team, secrets.get(team), deadline),
                 head -> {
-                    if (!graph.contains(head.id())) {
+                    // A hello names the peer's synthetic head: a command we hold if we have merged
+                    // its heads by appending, or our own synthetic head if we hold the same heads.
+                    if (!graph.contains(head.id()) && !graph.syntheticHead().equals(Optional.of(head))) {
                         try {
                             scheduler.syncNow(peer, team, Optional.ofNullable(scheduler.peers().get(key)));
                         } catch (SyncException e) {
@@ -511,14 +613,7 @@ public final class SyncNode implements AutoCloseable {
             listener.close();
         }
         connector.close();
-        for (Graph g : graphs.values()) {
-            try {
-                g.close();
-            } catch (SyncException e) {
-                failures.add(e);
-            }
-        }
-        graphs.clear();
+        failures.addAll(closeGraphs());
         try {
             directoryLock.close();
         } catch (IOException e) {
@@ -531,23 +626,18 @@ public final class SyncNode implements AutoCloseable {
         }
     }
 
-    private interface Codec<T> {
-        T decode(byte[] bytes);
-    }
-
-    private interface Generator {
-        byte[] generate();
-    }
-
-    private static <T> T loadOrCreate(Path file, Generator generator, Codec<T> codec) throws IOException {
-        if (!Files.exists(file)) {
-            SecretFiles.write(file, generator.generate());
+    /** Closes every open graph; returns the failures. */
+    private List<SyncException> closeGraphs() {
+        List<SyncException> failures = new ArrayList<>();
+        for (Graph g : graphs.values()) {
+            try {
+                g.close();
+            } catch (SyncException e) {
+                failures.add(e);
+            }
         }
-        try {
-            return codec.decode(Files.readAllBytes(file));
-        } catch (RuntimeException e) {
-            throw new IOException(file + " is damaged: " + e.getMessage(), e);
-        }
+        graphs.clear();
+        return failures;
     }
 
     /** Configures a {@link SyncNode}; defaults suit a node on a LAN. */
@@ -557,6 +647,7 @@ public final class SyncNode implements AutoCloseable {
         private final TransportConfig.Builder transport = TransportConfig.builder();
         private SyncScheduler.Backoff backoff = SyncScheduler.Backoff.DEFAULT;
         private boolean controlSocket;
+        private boolean strictFileModes = true;
 
         private Builder(Path dataDirectory) {
             this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory");
@@ -597,9 +688,24 @@ public final class SyncNode implements AutoCloseable {
         }
 
         /**
+         * Whether a device key, QUIC identity or team secret file that group or others may
+         * access (any of the permissions in 077, as ssh's StrictModes) stops {@link #open}
+         * (default true), or is used with a warning (false). Ignored on file systems without
+         * POSIX permissions.
+         */
+        public Builder strictFileModes(boolean strict) {
+            this.strictFileModes = strict;
+            return this;
+        }
+
+        /**
          * Locks the data directory (one node per directory; a second one fails with an
          * IOException naming the holder's process), opens it (creating keys on first use) and
-         * starts the server and the control socket, if asked for.
+         * starts the server and the control socket, if asked for. Every key, identity and
+         * secret file is checked first: a file of the wrong length, one that does not decode,
+         * one others may access (see {@link #strictFileModes}) or a damaged graph log fails with
+         * a {@link SyncError#STORAGE} error naming the file and the problem, and unlocks the
+         * directory again.
          */
         public SyncNode open() throws IOException, SyncException {
             Path dir = SecretFiles.directory(dataDirectory);

@@ -32,7 +32,10 @@ import tech.kwik.core.server.ServerConnector;
  * {@link SyncStreamHandler}, which must check the team its request names.
  *
  * <p>kwik's server calls {@code System.exit} when its socket fails; the listener's socket
- * ({@link GuardedDatagramSocket}) never lets it.
+ * ({@link GuardedDatagramSocket}) never lets it. Before kwik parses a datagram, the socket's
+ * {@link HandshakeGate} decrypts and checks its Initial packets and caps the connections not
+ * yet authenticated; a connection that has not authenticated for a team within the auth
+ * timeout of its handshake is closed, so it stops holding kwik's threads and buffers.
  */
 public final class SyncListener implements AutoCloseable {
     /** The ALPN protocol id of aranya-sync over QUIC, version 1. */
@@ -46,17 +49,19 @@ public final class SyncListener implements AutoCloseable {
     private final SyncStreamHandler handler;
     private final TeamAuthResponder responder;
     private final GuardedDatagramSocket socket;
+    private final HandshakeGate gate;
     private final TransportTimer timer;
     private final ServerConnector connector;
     private final NodeIdentity identity;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private SyncListener(TransportConfig config, SyncStreamHandler handler, TeamAuthResponder responder,
-            GuardedDatagramSocket socket, TransportTimer timer, NodeIdentity identity) throws IOException {
+            GuardedDatagramSocket socket, HandshakeGate gate, TransportTimer timer, NodeIdentity identity) throws IOException {
         this.config = config;
         this.handler = handler;
         this.responder = responder;
         this.socket = socket;
+        this.gate = gate;
         this.timer = timer;
         this.identity = identity;
         try {
@@ -99,18 +104,25 @@ public final class SyncListener implements AutoCloseable {
      */
     public static SyncListener start(InetSocketAddress bindAddress, NodeIdentity identity, TeamSecrets secrets,
             SyncStreamHandler handler, TransportConfig config) throws IOException {
+        Objects.requireNonNull(config, "config");
+        return start(bindAddress, identity, secrets, handler, config, new HandshakeGate(config.idleTimeout()));
+    }
+
+    /** Starts listening behind gate, which a test may make fail. */
+    static SyncListener start(InetSocketAddress bindAddress, NodeIdentity identity, TeamSecrets secrets,
+            SyncStreamHandler handler, TransportConfig config, HandshakeGate gate) throws IOException {
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(identity, "identity");
         Objects.requireNonNull(secrets, "secrets");
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(config, "config");
         KwikDefaults.apply();
-        GuardedDatagramSocket socket = new GuardedDatagramSocket(bindAddress);
+        GuardedDatagramSocket socket = new GuardedDatagramSocket(bindAddress, gate);
         TransportTimer timer = new TransportTimer("aranya-sync-listener-timer-" + socket.getLocalPort());
         TeamAuthResponder responder = new TeamAuthResponder(secrets,
                 new FailedAuthLimiter(config.failedAuthLimit(), config.failedAuthWindow()), identity.certificateHash());
         try {
-            return new SyncListener(config, handler, responder, socket, timer, identity);
+            return new SyncListener(config, handler, responder, socket, gate, timer, identity);
         } catch (IOException | RuntimeException e) {
             timer.close();
             socket.beginShutdown();
@@ -132,6 +144,11 @@ public final class SyncListener implements AutoCloseable {
     /** Timer kicks issued on this listener's streams (kwik-notes §6.1), for diagnostics: one per stream per kick interval it lives. */
     public long kicksFired() {
         return timer.kicksFired();
+    }
+
+    /** The gate in front of kwik, for the tests that attack it. */
+    HandshakeGate gate() {
+        return gate;
     }
 
     /** The socket, for the test that breaks it under a running listener. */
@@ -189,7 +206,7 @@ public final class SyncListener implements AutoCloseable {
             }
             if (AuthCodec.isAuthFrame(first.get())) {
                 stream.narrowDeadline(config.authTimeout());
-                responder.respond(stream, first.get(), connection.remote.getAddress(), connection.teams::add);
+                responder.respond(stream, first.get(), connection.remote.getAddress(), connection::authenticated);
                 return;
             }
             if (connection.teams.isEmpty()) {
@@ -213,12 +230,35 @@ public final class SyncListener implements AutoCloseable {
         private final InetSocketAddress remote;
         private final String peer;
         private final Set<GraphId> teams = ConcurrentHashMap.newKeySet();
+        /** What the gate counts for this connection until it authenticates or is closed. */
+        private final Optional<HandshakeGate.PendingConnection> pending;
 
         PeerConnection(QuicConnection quic) {
             this.quic = quic;
             // kwik hands every server connection over as a ServerConnection.
             this.remote = ((ServerConnection) quic).getInitialRemoteAddress();
             this.peer = SyncConnector.peerName(remote.getAddress().getHostAddress(), remote.getPort());
+            this.pending = gate.established(remote);
+            timer.after(config.authTimeout(), this::closeIfUnauthenticated);
+        }
+
+        /** The connection proved it holds team's secret. */
+        private void authenticated(GraphId team) {
+            teams.add(team);
+            pending.ifPresent(gate::release);
+        }
+
+        /**
+         * A peer that completed the handshake but proved no team within the auth timeout is
+         * closed: until then kwik keeps its threads and buffers, and anyone can get that far.
+         */
+        private void closeIfUnauthenticated() {
+            if (teams.isEmpty()) {
+                LOG.log(Level.WARNING, "closing the connection from {0}: it did not authenticate for a team within {1}",
+                        peer, config.authTimeout());
+                quic.close(SyncError.AUTH_FAILED.code(), "no team authenticated in time");
+            }
+            pending.ifPresent(gate::release);
         }
 
         @Override

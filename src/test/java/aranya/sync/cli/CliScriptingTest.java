@@ -76,7 +76,7 @@ class CliScriptingTest {
         CliRun argument = CliRun.run(data, C_LOCALE, new byte[0], "append", "note", "größer");
         assertThat(argument.exit()).isEqualTo(2);
         assertThat(argument.err()).contains("not valid UTF-8", "--file");
-        assertThat(CliRun.expect(0, data, "log").lines()).hasSize(3);
+        assertThat(CliRun.expect(0, data, "log").lines()).hasSize(4).last().asString().startsWith("heads ["); // three commands, the heads
     }
 
     @Test

@@ -87,7 +87,12 @@ class ServingNodeCliTest {
         assertThat(log.get(0)).containsEntry("priority", "init").containsEntry("parent", null);
         assertThat(log.get(1)).containsEntry("id", appended).containsEntry("text", "written while serving")
                 .containsEntry("kind", "note").containsEntry("priority_value", 1L).containsEntry("parent", team.get("id"));
-        assertThat(CliRun.expect(0, alice, "log", "--limit", "1").lines()).singleElement().asString().contains("written while serving");
+        List<String> last = CliRun.expect(0, alice, "log", "--limit", "1").lines();
+        assertThat(last).hasSize(2);
+        assertThat(last.get(0)).contains("written while serving");
+        assertThat(last.get(1)).startsWith("heads [").contains("@1");
+        // repair never runs inside a node, and the serving node's directory lock keeps it out.
+        assertThat(CliRun.expect(1, alice, "repair").err()).contains("in use by another process", "one node at a time");
 
         Map<String, Object> synced = JsonParser.object(CliRun.expect(0, bob, "sync", address, "--json").out());
         assertThat(synced).containsEntry("received", 2L).containsEntry("added", 2L).containsEntry("commands", 2L)

@@ -135,7 +135,7 @@ class HostilePeerTest {
     @EnumSource(Injection.class)
     void whatAClientInjectsInItsBidirectionalAnswerIsRefusedWhole(Injection injection) throws Exception {
         startVictim(LONG_SESSIONS);
-        List<Command> good = TestCommands.chain(insider, victim.head(team.team()).orElseThrow(), 2, 16);
+        List<Command> good = TestCommands.chain(insider, victim.heads(team.team()).getFirst(), 2, 16);
         try (SyncConnector attacker = new SyncConnector(HOSTILE);
                 MessageStream stream = attacker.openStream(HOST, port(victim), team.team(), team.secret())) {
             SessionId servers = pollUntilTheServersRequest(stream, team.team());
@@ -150,7 +150,7 @@ class HostilePeerTest {
     @EnumSource(Injection.class)
     void whatAServerInjectsIntoANodesPullIsRefusedWhole(Injection injection) throws Exception {
         startVictim(LONG_SESSIONS);
-        List<Command> good = TestCommands.chain(insider, victim.head(team.team()).orElseThrow(), 2, 16);
+        List<Command> good = TestCommands.chain(insider, victim.heads(team.team()).getFirst(), 2, 16);
         CountDownLatch polled = new CountDownLatch(1);
         CountDownLatch honestSynced = new CountDownLatch(1);
         try (ScriptedServer attacker = ScriptedServer.start(team.team(), team.secret(), HOSTILE, (stream, poll) -> {
@@ -253,7 +253,7 @@ class HostilePeerTest {
     void anAnswerThatNeverEndsIsVerifiedAndStoredAsItComesNotHeldUnverified() throws Exception {
         startVictim(SHORT_SESSIONS);
         // 45 valid commands of 200 kB, one per response: more bytes than one commit batch holds.
-        List<Command> valid = TestCommands.chain(insider, victim.head(team.team()).orElseThrow(), 45, 200_000);
+        List<Command> valid = TestCommands.chain(insider, victim.heads(team.team()).getFirst(), 45, 200_000);
         CountDownLatch storedBeforeTheEnd = new CountDownLatch(1);
         try (AutoCloseable stored = victim.onCommands(team.team(), batch -> storedBeforeTheEnd.countDown());
                 SyncConnector attacker = new SyncConnector(HOSTILE);
@@ -284,14 +284,14 @@ class HostilePeerTest {
         Command honests = honest.append(team.team(), "msg", "from the honest peer".getBytes(UTF_8));
         honest.syncNow(Nodes.at(victim), team.team(), Nodes.BIDI);
         assertThat(ids(victim)).contains(victims.id(), honests.id());
-        assertThat(honest.head(team.team())).isEqualTo(victim.head(team.team()));
+        assertThat(honest.heads(team.team())).isEqualTo(victim.heads(team.team()));
     }
 
     /** Nothing the attacker sent is stored: the victim's graph is still the one the honest peer converged to. */
     private void assertNothingStoredFrom(List<Command> attackers) throws Exception {
         assertThat(ids(victim)).doesNotContainAnyElementsOf(attackers.stream().map(Command::id).toList());
         assertThat(victim.size(team.team())).isEqualTo(honest.size(team.team()));
-        assertThat(victim.head(team.team())).isEqualTo(honest.head(team.team()));
+        assertThat(victim.heads(team.team())).isEqualTo(honest.heads(team.team()));
     }
 
     private List<CommandId> ids(SyncNode node) throws SyncException {
