@@ -39,6 +39,8 @@ import java.util.stream.IntStream;
 public final class Graph implements AutoCloseable {
     /** Batches at least this long are verified on all cores. */
     private static final int PARALLEL_VERIFY_MIN = 8;
+    /** Sample places heads leave for what the peer is known to hold. */
+    private static final int SAMPLE_PEER_RESERVE = 10;
     /** Sample places kept for exponentially spaced ancestors (enough for 2^32 commands). */
     private static final int SAMPLE_SPREAD = 33;
 
@@ -239,8 +241,9 @@ public final class Graph implements AutoCloseable {
      * responder never takes it for a command we hold (one that has merged these heads holds
      * the synthetic head as a real merge, which we lack), while a responder with the same
      * heads builds the same marker and knows we lack nothing, however many heads there are.
-     * Then every head, up to half the limit, so that a responder that holds them sends exactly
-     * what we lack; then the given peer heads that are stored here; then, as Aranya's
+     * Then every head (those among the given peer heads first), leaving 10 places, so that a
+     * responder that holds them sends exactly what we lack; then the given peer heads that are
+     * stored here; then, as Aranya's
      * {@code SyncRequester} does, the heads (and, unlike Aranya, the first commands) of local
      * segments breadth-first back from the heads, skipping what the peer heads cover; then
      * ancestors of the first head at exponentially growing distances, down to the init
@@ -255,14 +258,26 @@ public final class Graph implements AutoCloseable {
                 out.add(headSetMarker(heads));
             }
             int room = limit - out.size();
-            java.util.LinkedHashSet<Integer> picked = new java.util.LinkedHashSet<>();
-            for (int i = 0; i < heads.length && picked.size() < limit / 2; i++) {
-                picked.add(heads[i]);
-            }
-            IntList cached = new IntList();
+            java.util.LinkedHashSet<Integer> held = new java.util.LinkedHashSet<>();
             for (Address a : peerHeads) {
                 int n = resolve(a);
-                if (n != GraphIndex.NONE && picked.size() < room) {
+                if (n != GraphIndex.NONE) {
+                    held.add(n);
+                }
+            }
+            // Heads the peer is known to hold first: when they do not all fit, those are the
+            // ones that keep the responder from resending.
+            java.util.LinkedHashSet<Integer> picked = new java.util.LinkedHashSet<>();
+            for (int pass = 0; pass < 2; pass++) {
+                for (int i = 0; i < heads.length && picked.size() < room - SAMPLE_PEER_RESERVE; i++) {
+                    if (held.contains(heads[i]) == (pass == 0)) {
+                        picked.add(heads[i]);
+                    }
+                }
+            }
+            IntList cached = new IntList();
+            for (int n : held) {
+                if (picked.size() < room) {
                     picked.add(n);
                     cached.add(n);
                 }

@@ -20,6 +20,8 @@ import aranya.sync.peers.SyncPeerConfig;
 import aranya.sync.peers.SyncScheduler;
 import aranya.sync.protocol.HelloPublisher;
 import aranya.sync.protocol.MessageStream;
+import aranya.sync.protocol.NodeBudget;
+import aranya.sync.protocol.PeerDataBudget;
 import aranya.sync.protocol.PeerCache;
 import aranya.sync.protocol.SyncSession;
 import aranya.sync.protocol.SyncSummary;
@@ -35,6 +37,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -94,6 +97,7 @@ public final class SyncNode implements AutoCloseable {
     private final Map<GraphId, Graph> graphs = new ConcurrentHashMap<>();
     private final Map<GraphId, byte[]> secrets = new ConcurrentHashMap<>();
     private final PeerCache peerCache = new PeerCache();
+    private final PeerDataBudget peerData;
     private final Map<SyncScheduler.PeerKey, PeerHealth> health = new ConcurrentHashMap<>();
     private final SyncConnector connector;
     private final SyncScheduler scheduler;
@@ -139,6 +143,7 @@ public final class SyncNode implements AutoCloseable {
                     + " (delete the file to make a new identity; peers notice nothing, as they do not pin it)", e);
         }
         this.transport = b.transport.build();
+        this.peerData = PeerDataBudget.of(transport.budget());
         this.storage = new FileStorageProvider(dataDirectory.resolve(GRAPHS));
         try {
             openTeams(b.strictFileModes);
@@ -246,7 +251,7 @@ public final class SyncNode implements AutoCloseable {
     public static List<FileStorageProvider.Repair> repairGraphs(Path dataDirectory, Optional<GraphId> team) throws IOException {
         Path dir = dataDirectory.resolve(GRAPHS);
         if (!Files.isDirectory(dir)) {
-            throw new java.nio.file.NoSuchFileException(dir.toString(), null, "no graphs here: is this an aranya-sync data directory?");
+            throw new NoSuchFileException(dir.toString(), null, "no graphs here: is this an aranya-sync data directory?");
         }
         DirectoryLock lock = DirectoryLock.acquire(dataDirectory);
         try {
@@ -491,6 +496,8 @@ public final class SyncNode implements AutoCloseable {
     private SyncSummary syncOnce(PeerAddress peer, GraphId team, boolean bidirectional) throws SyncException {
         Graph graph = graph(team);
         long start = System.nanoTime();
+        // Outside the peer data budget: this node chooses how many syncs it starts, and a session that
+        // waited for budget while its server waited for it would hold both until their deadlines.
         openSessions.incrementAndGet();
         try (MessageStream stream = connector.openStream(peer.host(), peer.port(), team, secrets.get(team))) {
             SyncSummary summary = new SyncSession(stream, peerCache, transport.maxMessageSize()).requestSync(graph, bidirectional);
@@ -508,8 +515,8 @@ public final class SyncNode implements AutoCloseable {
     private void serve(MessageStream stream, ConnectionContext connection) {
         long start = System.nanoTime();
         openSessions.incrementAndGet();
-        try {
-            new SyncSession(stream, peerCache, transport.maxMessageSize())
+        try (PeerDataBudget.Account budget = peerData.account(connection.remoteAddress().getAddress())) {
+            new SyncSession(stream, peerCache, transport.maxMessageSize(), budget, transport.sessionDeadline())
                     .serve(team -> Optional.ofNullable(graphs.get(team)), connection::isAuthenticated, hellos);
         } catch (SyncException failure) {
             SyncEvents.ServeFailed e = new SyncEvents.ServeFailed();
@@ -523,6 +530,11 @@ public final class SyncNode implements AutoCloseable {
         } finally {
             openSessions.decrementAndGet();
         }
+    }
+
+    /** The bytes of peer data the sessions this node serves hold, for tests. */
+    PeerDataBudget peerData() {
+        return peerData;
     }
 
     private void recordSuccess(PeerAddress peer, GraphId team, boolean bidirectional, SyncSummary s, long start) {
@@ -668,6 +680,16 @@ public final class SyncNode implements AutoCloseable {
         /** How long to wait for a QUIC handshake (default 5 s). */
         public Builder connectTimeout(Duration timeout) {
             transport.connectTimeout(timeout);
+            return this;
+        }
+
+        /**
+         * What all peers together may make this node hold (default {@link NodeBudget#defaults()}):
+         * bytes of peer data in flight, connections, and sessions served at once, each also per
+         * peer address and sessions per team. Past a limit sessions wait rather than fail.
+         */
+        public Builder budget(NodeBudget budget) {
+            transport.budget(budget);
             return this;
         }
 

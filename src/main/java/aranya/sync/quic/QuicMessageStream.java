@@ -73,8 +73,8 @@ final class QuicMessageStream implements MessageStream {
         this.peer = peer;
         this.deadline = deadline;
         this.reader = new FrameReader(stream.getInputStream(), config.maxMessageSize());
-        this.writer = new FrameWriter(new Unflushed(stream.getOutputStream()), config.maxMessageSize());
         this.kicker = new StreamKicker(stream.getOutputStream(), timer, config.kickInterval(), this::outputGone);
+        this.writer = new FrameWriter(new Unflushed(stream.getOutputStream(), kicker), config.maxMessageSize());
     }
 
     /**
@@ -103,7 +103,6 @@ final class QuicMessageStream implements MessageStream {
         }
         QuicMessageStream opened = new QuicMessageStream(stream, connection, peer, deadline, config, timer);
         opened.armWatchdog(true);
-        opened.kicker.start();
         return opened;
     }
 
@@ -112,7 +111,6 @@ final class QuicMessageStream implements MessageStream {
             TransportConfig config, TransportTimer timer) throws SyncException {
         QuicMessageStream accepted = new QuicMessageStream(stream, connection, peer, deadline, config, timer);
         accepted.armWatchdog(false);
-        accepted.kicker.start();
         return accepted;
     }
 
@@ -234,6 +232,11 @@ final class QuicMessageStream implements MessageStream {
         armWatchdog(false);
     }
 
+    /** Time left before the session deadline. */
+    Duration remaining() {
+        return deadline.remaining();
+    }
+
     /** The stream's QUIC id, for log lines. */
     int streamId() {
         return stream.getStreamId();
@@ -306,18 +309,31 @@ final class QuicMessageStream implements MessageStream {
     /**
      * kwik's output as the frame writer needs it. Nothing happens after a frame's last byte:
      * once the peer has that byte it may stop reading, and kwik then fails any further call, so
-     * an empty write (the body of our end frame) and flush (kwik sends at once anyway) are
-     * skipped.
+     * flush (kwik sends at once anyway) is skipped, as is an empty write. Bytes go to kwik in
+     * pieces of at most {@link #PIECE}, each of which tells the kicker that we are writing (it
+     * kicks a stuck stream less and less often).
      */
     private static final class Unflushed extends FilterOutputStream {
-        Unflushed(OutputStream out) {
+        /** Half of kwik's fixed 50 KiB send buffer, the size kwik itself splits larger writes into. */
+        private static final int PIECE = 25 * 1024;
+
+        private final StreamKicker kicker;
+
+        Unflushed(OutputStream out, StreamKicker kicker) {
             super(out);
+            this.kicker = kicker;
         }
 
         @Override
         public void write(byte[] data, int offset, int length) throws IOException {
-            if (length > 0) {
-                out.write(data, offset, length);
+            kicker.writing(true);
+            try {
+                for (int done = 0; done < length; done += PIECE) {
+                    out.write(data, offset + done, Math.min(PIECE, length - done));
+                    kicker.wrote();
+                }
+            } finally {
+                kicker.writing(false);
             }
         }
 

@@ -3,8 +3,13 @@ package aranya.sync.quic;
 import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import aranya.sync.graph.GraphId;
+import aranya.sync.protocol.NodeBudget;
+import aranya.sync.wire.MessageCodec;
+import aranya.sync.wire.SyncRequestMessage;
+import aranya.sync.wire.SyncType;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.cert.CertificateException;
 import java.util.Objects;
@@ -31,6 +36,12 @@ import tech.kwik.core.server.ServerConnector;
  * connection is authenticated for no team at all, and otherwise handed to the
  * {@link SyncStreamHandler}, which must check the team its request names.
  *
+ * <p>What peers can make the listener hold is bounded by the config's
+ * {@link aranya.sync.protocol.NodeBudget}: a connection past the node's or its address's
+ * connection limit is closed at once ({@link ConnectionLimits}), each connection's receive
+ * windows are at most its share of the byte budget, and a stream waits, unread, for a
+ * session slot of the node, its peer address and its team ({@link SessionGate}).
+ *
  * <p>kwik's server calls {@code System.exit} when its socket fails; the listener's socket
  * ({@link GuardedDatagramSocket}) never lets it. Before kwik parses a datagram, the socket's
  * {@link HandshakeGate} decrypts and checks its Initial packets and caps the connections not
@@ -53,6 +64,8 @@ public final class SyncListener implements AutoCloseable {
     private final TransportTimer timer;
     private final ServerConnector connector;
     private final NodeIdentity identity;
+    private final ConnectionLimits connections;
+    private final SessionGate sessions;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private SyncListener(TransportConfig config, SyncStreamHandler handler, TeamAuthResponder responder,
@@ -64,6 +77,9 @@ public final class SyncListener implements AutoCloseable {
         this.gate = gate;
         this.timer = timer;
         this.identity = identity;
+        NodeBudget budget = config.budget();
+        this.connections = new ConnectionLimits(budget.maxConnections(), budget.maxConnectionsPerPeer());
+        this.sessions = new SessionGate(budget.maxSessions(), budget.maxSessionsPerTeam(), budget.maxSessionsPerPeer());
         try {
             connector = ServerConnector.builder()
                     .withSocket(socket)
@@ -77,7 +93,7 @@ public final class SyncListener implements AutoCloseable {
         connector.registerApplicationProtocol(ALPN, new ApplicationProtocolConnectionFactory() {
             @Override
             public ApplicationProtocolConnection createConnection(String protocol, QuicConnection connection) {
-                return new PeerConnection(connection);
+                return admit(connection);
             }
 
             @Override
@@ -151,6 +167,11 @@ public final class SyncListener implements AutoCloseable {
         return gate;
     }
 
+    /** The most streams this listener has served at once (its {@link SessionGate}'s peak), for tests. */
+    int peakSessions() {
+        return sessions.peak();
+    }
+
     /** The socket, for the test that breaks it under a running listener. */
     GuardedDatagramSocket socket() {
         return socket;
@@ -174,15 +195,38 @@ public final class SyncListener implements AutoCloseable {
     /** kwik's server settings from config. */
     static ServerConnectionConfig serverConfig(TransportConfig config) {
         // Every window is set: kwik's builder defaults them to 0, which it raises to only 5 KiB.
+        // None is larger than a connection's share of the budget, which is all kwik may buffer for it unread.
+        long share = Math.max(TransportConfig.MIN_WINDOW, config.budget().connectionWindow());
         return ServerConnectionConfig.builder()
                 .maxIdleTimeout((int) config.idleTimeout().toMillis())
                 .maxOpenPeerInitiatedBidirectionalStreams(config.maxPeerStreams())
                 .maxOpenPeerInitiatedUnidirectionalStreams(0)
-                .maxBidirectionalStreamBufferSize(config.streamReceiveWindow())
-                .maxConnectionBufferSize(config.connectionReceiveWindow())
+                .maxBidirectionalStreamBufferSize(Math.min(config.streamReceiveWindow(), share))
+                .maxConnectionBufferSize(Math.min(config.connectionReceiveWindow(), share))
                 .retryRequired(false)
                 .connectionIdLength(CONNECTION_ID_LENGTH)
                 .build();
+    }
+
+    /**
+     * The connection as we serve it, or null once closed for passing a connection limit
+     * (kwik lets the factory refuse a connection so, if it closes it itself).
+     */
+    private PeerConnection admit(QuicConnection quic) {
+        InetAddress remote = ((ServerConnection) quic).getInitialRemoteAddress().getAddress();
+        if (!connections.tryOpen(remote)) {
+            LOG.log(Level.WARNING, "refused a connection from {0}: the node or that address holds as many connections as its budget allows",
+                    remote.getHostAddress());
+            quic.close(SyncError.TRANSPORT.code(), "too many connections");
+            return null;
+        }
+        AtomicBoolean ended = new AtomicBoolean();
+        quic.setConnectionListener(terminated -> {
+            if (ended.compareAndSet(false, true)) {
+                connections.closed(remote);
+            }
+        });
+        return new PeerConnection(quic);
     }
 
     /** Serves one peer-opened stream, on its own virtual thread. */
@@ -194,7 +238,7 @@ public final class SyncListener implements AutoCloseable {
         } catch (SyncException e) {
             return; // the deadline passed before we got to it; the stream is aborted already
         }
-        try (stream) {
+        try (stream; SessionGate.Admission admission = sessions.enter(connection.remote.getAddress(), stream.remaining())) {
             if (connection.teams.isEmpty()) {
                 // A peer that has proved nothing yet gets the auth timeout to speak, not a whole session.
                 stream.narrowDeadline(config.authTimeout());
@@ -215,12 +259,33 @@ public final class SyncListener implements AutoCloseable {
                 stream.abort(SyncError.AUTH_FAILED);
                 return;
             }
+            admitSession(admission, first.get(), stream);
             stream.unread(first.get());
             handler.handle(stream, connection);
         } catch (SyncException e) {
             LOG.log(Level.DEBUG, "stream {0} from {1} failed: {2}", quicStream.getStreamId(), connection.peer, e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "the sync handler failed on stream " + quicStream.getStreamId() + " from " + connection.peer, e);
+        }
+    }
+
+    /**
+     * Takes the team slot of the Poll that opens a sync session. A hello subscription gives its
+     * slots back instead: it holds no peer data, lasts long, and the node caps subscriptions on
+     * its own. Any other message is the handler's to refuse.
+     */
+    private static void admitSession(SessionGate.Admission admission, byte[] first, QuicMessageStream stream) throws SyncException {
+        SyncType type;
+        try {
+            type = MessageCodec.decodeSyncType(first, 0, first.length);
+        } catch (SyncException e) {
+            return;
+        }
+        switch (type) {
+            case SyncType.Poll(SyncRequestMessage.SyncRequest request, boolean bidirectional) ->
+                    admission.joinTeam(request.graphId(), stream.remaining());
+            case SyncType.Hello hello -> admission.close();
+            default -> {}
         }
     }
 

@@ -1,5 +1,6 @@
 package aranya.sync.quic;
 
+import aranya.sync.protocol.NodeBudget;
 import aranya.sync.wire.Limits;
 import java.time.Duration;
 import java.util.Objects;
@@ -25,6 +26,10 @@ import java.util.Objects;
  * @param failedAuthLimit failed team authentications from one remote IP within
  *     failedAuthWindow after which that IP is refused until the window has passed
  * @param failedAuthWindow the window of failedAuthLimit
+ * @param budget what all peers together may make a listener hold ({@link NodeBudget}): its
+ *     connection and session limits, and the share of its byte budget that caps each served
+ *     connection's receive windows (below streamReceiveWindow and connectionReceiveWindow if
+ *     those are larger)
  */
 public record TransportConfig(
         Duration connectTimeout,
@@ -37,7 +42,8 @@ public record TransportConfig(
         int maxPeerStreams,
         Duration kickInterval,
         int failedAuthLimit,
-        Duration failedAuthWindow) {
+        Duration failedAuthWindow,
+        NodeBudget budget) {
 
     /** kwik refuses stream windows below this (its minimum receive buffer). */
     static final long MIN_WINDOW = 5 * 1024;
@@ -72,6 +78,7 @@ public record TransportConfig(
             throw new IllegalArgumentException("failedAuthLimit must be >= 1, got " + failedAuthLimit);
         }
         requirePositive(failedAuthWindow, "failedAuthWindow");
+        Objects.requireNonNull(budget, "budget");
     }
 
     /** A builder with the defaults. */
@@ -96,7 +103,8 @@ public record TransportConfig(
                 .connectionReceiveWindow(connectionReceiveWindow)
                 .maxPeerStreams(maxPeerStreams)
                 .kickInterval(kickInterval)
-                .failedAuthLimit(failedAuthLimit, failedAuthWindow);
+                .failedAuthLimit(failedAuthLimit, failedAuthWindow)
+                .budget(budget);
     }
 
     /** Whether blocked writes are kicked (see {@link #kickInterval}). */
@@ -124,6 +132,7 @@ public record TransportConfig(
         private Duration kickInterval = Duration.ofMillis(10);
         private int failedAuthLimit = 10;
         private Duration failedAuthWindow = Duration.ofMinutes(1);
+        private NodeBudget budget = NodeBudget.defaults();
 
         private Builder() {}
 
@@ -216,6 +225,12 @@ public record TransportConfig(
             return this;
         }
 
+        /** Default {@link NodeBudget#defaults()}. */
+        public Builder budget(NodeBudget value) {
+            budget = Objects.requireNonNull(value, "budget");
+            return this;
+        }
+
         /**
          * The configuration.
          *
@@ -224,7 +239,7 @@ public record TransportConfig(
         public TransportConfig build() {
             return new TransportConfig(connectTimeout, sessionDeadline, authTimeout, idleTimeout, maxMessageSize,
                     streamReceiveWindow, connectionReceiveWindow, maxPeerStreams, kickInterval, failedAuthLimit,
-                    failedAuthWindow);
+                    failedAuthWindow, budget);
         }
     }
 }

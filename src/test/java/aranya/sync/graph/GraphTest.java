@@ -188,8 +188,7 @@ class GraphTest {
 
     @Test
     void receivingNeverMergesAndAppendingMergesIdenticallyEverywhere() throws Exception {
-        try (Replica a = Replica.found(founder, member); Replica b = Replica.empty(a.graph.id())) {
-            b.pullFrom(a);
+        try (Replica a = Replica.found(founder, member); Replica b = Replica.copyOf(a)) {
             a.append(founder, "a1");
             Command a2 = a.append(founder, "a2");
             Command b1 = b.append(member, "b1");
@@ -218,10 +217,7 @@ class GraphTest {
 
     @Test
     void appendFoldsHeadsPairwiseInIdOrderAndKeepsTheBraid() throws Exception {
-        try (Replica a = Replica.found(founder, member); Replica b = Replica.empty(a.graph.id());
-                Replica c = Replica.empty(a.graph.id())) {
-            b.pullFrom(a);
-            c.pullFrom(a);
+        try (Replica a = Replica.found(founder, member); Replica b = Replica.copyOf(a); Replica c = Replica.copyOf(a)) {
             List<Address> tips = new ArrayList<>(List.of(a.append(founder, "a").address(),
                     b.append(member, "b").address(), c.append(member, "c").address()));
             a.pullFrom(b);
@@ -246,8 +242,7 @@ class GraphTest {
 
     @Test
     void theHeadSetSurvivesReopen() throws Exception {
-        try (Replica a = Replica.found(founder, member); Replica b = Replica.empty(a.graph.id())) {
-            b.pullFrom(a);
+        try (Replica a = Replica.found(founder, member); Replica b = Replica.copyOf(a)) {
             a.append(founder, "a");
             b.append(member, "b");
             a.pullFrom(b);
@@ -262,10 +257,7 @@ class GraphTest {
 
     @Test
     void aMergeMadeEagerlyByAnOlderPeerIsAccepted() throws Exception {
-        try (Replica a = Replica.found(founder, member); Replica b = Replica.empty(a.graph.id());
-                Replica c = Replica.empty(a.graph.id())) {
-            b.pullFrom(a);
-            c.pullFrom(a);
+        try (Replica a = Replica.found(founder, member); Replica b = Replica.copyOf(a); Replica c = Replica.copyOf(a)) {
             Command fromA = a.append(founder, "a");
             Command fromB = b.append(member, "b");
             // An eager peer merged right after receiving, so its merge has no command on top.

@@ -13,6 +13,7 @@ import aranya.sync.graph.GraphId;
 import aranya.sync.graph.TeamMembersPolicy;
 import aranya.sync.graph.TestCommands;
 import aranya.sync.protocol.MessageStream;
+import aranya.sync.protocol.NodeBudget;
 import aranya.sync.protocol.SyncSummary;
 import aranya.sync.quic.RawClient;
 import aranya.sync.quic.SyncConnector;
@@ -269,9 +270,16 @@ class HostilePeerTest {
         }
     }
 
-    /** The victim serves the team, founded with the honest node and the insider key as members; the honest node holds its graph. */
+    /**
+     * The victim serves the team, founded with the honest node and the insider key as members;
+     * the honest node holds its graph. Attacker and honest peer share 127.0.0.1, so the victim
+     * lets one address have more sessions than all attacks here open, and has receive windows
+     * large enough for the never-ending answer to pass a commit batch within the short session
+     * deadline (NodeBudgetTest covers the limits themselves).
+     */
     private void startVictim(Duration sessionTimeout) throws Exception {
-        victim = nodes.server(sessionTimeout);
+        victim = nodes.add(nodes.builder().listenAddress(Nodes.LOOPBACK).sessionTimeout(sessionTimeout)
+                .budget(NodeBudget.builder().peerDataBytes(1L << 30).maxSessions(256, 256, 256).build()).open());
         honest = nodes.client();
         team = victim.createTeam(List.of(honest.devicePublicKey(), insider.publicKey()));
         honest.joinTeam(team);

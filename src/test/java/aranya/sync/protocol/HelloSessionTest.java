@@ -83,6 +83,28 @@ class HelloSessionTest {
     }
 
     @Test
+    void aGraphWithSeveralHeadsAnnouncesItsSyntheticHead() throws Exception {
+        Command init = TestPeer.newTeam();
+        try (TestPeer server = TestPeer.of(init); TestPeer other = TestPeer.of(init);
+                HelloPublisher hellos = new HelloPublisher(4, Duration.ofSeconds(10))) {
+            Subscription s = subscribe(server, hellos, new Ask(Duration.ZERO, HOUR, Duration.ZERO));
+            assertThat(s.heads().poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
+
+            server.append(1, 16);
+            assertThat(s.heads().poll(10, TimeUnit.SECONDS)).isEqualTo(server.graph.heads().getFirst());
+            server.graph.addCommands(other.append(1, 16)); // a concurrent command: two heads, no merge
+            assertThat(server.graph.heads()).hasSize(2);
+            Address synthetic = server.graph.syntheticHead().orElseThrow();
+            assertThat(s.heads().poll(10, TimeUnit.SECONDS)).isEqualTo(synthetic);
+            assertThat(server.graph.contains(synthetic.id())).isFalse(); // announced, not stored
+            Command on = server.append(1, 16).getFirst(); // the append stores it as the merge under the new command
+            assertThat(on.parent().addresses()).containsExactly(synthetic);
+            assertThat(s.heads().poll(10, TimeUnit.SECONDS)).isEqualTo(on.address());
+            s.stream().close();
+        }
+    }
+
+    @Test
     void changesInsideTheDebounceWindowAreSentWhenItEndsNotDropped() throws Exception {
         Command init = TestPeer.newTeam();
         try (TestPeer server = TestPeer.of(init); HelloPublisher hellos = new HelloPublisher(4, Duration.ofSeconds(10))) {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
@@ -68,7 +69,7 @@ public final class FileStorageProvider implements StorageProvider {
     public Repair repair(GraphId graph) throws IOException {
         Path file = directory.resolve(graph.toHex() + SUFFIX);
         if (!Files.isRegularFile(file)) {
-            throw new java.nio.file.NoSuchFileException(file.toString(), null, "no log of graph " + graph);
+            throw new NoSuchFileException(file.toString(), null, "no log of graph " + graph);
         }
         return FileGraphStore.repair(graph, file);
     }
