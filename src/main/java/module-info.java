@@ -6,6 +6,7 @@ module aranya.sync {
     requires org.bouncycastle.provider;
     requires tech.kwik.core;
     requires jdk.jfr;
+    requires jdk.net;
 
     exports aranya.sync;
     exports aranya.sync.graph;
@@ -13,4 +14,9 @@ module aranya.sync {
     exports aranya.sync.protocol;
     exports aranya.sync.peers;
     exports aranya.sync.node;
+
+    // The command line runs its commands on a node that opened a control socket; the node
+    // finds the runner through this service, since node must not depend on cli.
+    uses aranya.sync.control.CommandRunner;
+    provides aranya.sync.control.CommandRunner with aranya.sync.cli.ControlCommands;
 }

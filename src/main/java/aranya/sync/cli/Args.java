@@ -9,9 +9,13 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The arguments of one subcommand: positionals, {@code --name value} options and
- * {@code --flag} switches. Parsed by hand: the command line is small and a library would be
- * the project's only reason to carry one.
+ * The arguments of one subcommand: positionals, {@code --name value} (or {@code --name=value})
+ * options and {@code --flag} switches; after {@code --} everything is positional. Parsed by
+ * hand: the command line is small and a library would be the project's only reason to carry one.
+ *
+ * <p>An argument holding U+FFFD is refused: it is what the JVM makes of bytes that are not
+ * valid in the locale's encoding (under {@code LC_ALL=C}, of any non-ASCII byte), so the text
+ * the user typed is already lost. {@code bin/aranya-sync} runs Java in a UTF-8 locale.
  */
 final class Args {
     private final List<String> positional = new ArrayList<>();
@@ -22,9 +26,24 @@ final class Args {
      * @param valued the options that take a value; any other {@code --x} is a flag
      */
     Args(String[] args, Set<String> valued) {
+        boolean optionsEnd = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (a.startsWith("--")) {
+            if (a.indexOf('\uFFFD') >= 0) {
+                throw new UsageException("argument '" + a + "' is not valid UTF-8 (or the locale is not UTF-8;"
+                        + " bin/aranya-sync sets one, or pass text with --file or on standard input)");
+            }
+            if (optionsEnd) {
+                positional.add(a);
+            } else if (a.equals("--")) {
+                optionsEnd = true;
+            } else if (a.startsWith("--") && a.indexOf('=') > 2) {
+                String name = a.substring(2, a.indexOf('='));
+                if (!valued.contains(name)) {
+                    throw new UsageException("--" + name + " takes no value");
+                }
+                options.computeIfAbsent(name, k -> new ArrayList<>()).add(a.substring(a.indexOf('=') + 1));
+            } else if (a.startsWith("--")) {
                 String name = a.substring(2);
                 if (valued.contains(name)) {
                     if (i + 1 >= args.length) {
@@ -63,6 +82,14 @@ final class Args {
             throw new UsageException("missing " + what);
         }
         return positional.get(i);
+    }
+
+    /** Refuses positionals after the first count, naming the first extra one. */
+    void allowPositionals(int count) {
+        if (positional.size() > count) {
+            throw new UsageException("unexpected argument '" + positional.get(count) + "'"
+                    + (count == 0 ? "" : " (quote text with spaces)"));
+        }
     }
 
     /** Refuses flags the command does not know. */

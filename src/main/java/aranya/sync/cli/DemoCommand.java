@@ -41,8 +41,16 @@ final class DemoCommand implements Main.CliCommand {
     }
 
     @Override
-    public int run(Args args, PrintStream out) throws Exception {
+    public Main.NodeUse nodeUse() {
+        return Main.NodeUse.NONE;
+    }
+
+    @Override
+    public int run(Invocation call) throws Exception {
+        Args args = call.args();
+        PrintStream out = call.out();
         args.allowFlags("keep");
+        args.allowPositionals(0);
         long start = System.nanoTime();
         Path data = Files.createTempDirectory("aranya-sync-demo");
         Optional<SyncPeerConfig> bidirectional = Optional.of(SyncPeerConfig.builder().bidirectional(true).build());

@@ -1,7 +1,6 @@
 package aranya.sync.cli;
 
 import aranya.sync.node.SyncNode;
-import java.io.PrintStream;
 import java.util.HexFormat;
 
 /** {@code init}: creates a node's data directory and keys, and prints its device key. */
@@ -17,16 +16,22 @@ final class InitCommand implements Main.CliCommand {
                 usage: aranya-sync init [--data DIR]
                   Creates DIR (default ./aranya-sync-data or $ARANYA_SYNC_DATA) with owner-only
                   permissions, a device signing key and a QUIC identity, if they do not exist yet,
-                  and prints the device public key that a team admin adds with 'team add-member'.""";
+                  and prints the device public key that a team admin adds with 'team add-member'.
+                  Every other command needs a directory made by init.""";
     }
 
     @Override
-    public int run(Args args, PrintStream out) throws Exception {
-        args.allowFlags();
-        try (SyncNode node = NodeOptions.open(args)) {
-            out.println("node " + NodeOptions.dataDirectory(args).toAbsolutePath());
-            out.println("device public key " + HexFormat.of().formatHex(node.devicePublicKey()));
-        }
+    public Main.NodeUse nodeUse() {
+        return Main.NodeUse.CREATE;
+    }
+
+    @Override
+    public int run(Invocation call) throws Exception {
+        call.args().allowFlags();
+        call.args().allowPositionals(0);
+        SyncNode node = call.node();
+        call.out().println("node " + call.dataDirectory().toAbsolutePath());
+        call.out().println("device public key " + HexFormat.of().formatHex(node.devicePublicKey()));
         return 0;
     }
 }

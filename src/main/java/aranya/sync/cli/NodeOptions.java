@@ -1,10 +1,11 @@
 package aranya.sync.cli;
 
-import aranya.sync.SyncException;
 import aranya.sync.graph.GraphId;
 import aranya.sync.node.SyncNode;
+import aranya.sync.peers.PeerAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
@@ -20,14 +21,17 @@ final class NodeOptions {
         return Path.of(args.option("data").orElse(Optional.ofNullable(System.getenv("ARANYA_SYNC_DATA")).orElse(DEFAULT_DATA)));
     }
 
-    /** Opens the node of --data as a client (no server). */
-    static SyncNode open(Args args) throws IOException, SyncException {
-        return SyncNode.builder(dataDirectory(args)).strictFileModes(strictFileModes()).open();
+    /** Fails, creating nothing, unless dir holds a node: a mistyped --data must not start a new one. */
+    static void requireNode(Path dir) throws IOException {
+        if (!SyncNode.exists(dir)) {
+            throw new NoSuchFileException(dir.toString(), null,
+                    "holds no aranya-sync node (create one with 'aranya-sync init --data " + dir + "')");
+        }
     }
 
-    /** Opens the node of --data with a server on listen. */
-    static SyncNode serve(Args args, InetSocketAddress listen) throws IOException, SyncException {
-        return SyncNode.builder(dataDirectory(args)).strictFileModes(strictFileModes()).listenAddress(listen).open();
+    /** A builder for the node of dir, with the file-mode check ARANYA_SYNC_STRICT_MODES asks for. */
+    static SyncNode.Builder builder(Path dir) {
+        return SyncNode.builder(dir).strictFileModes(strictFileModes());
     }
 
     /** Off only when ARANYA_SYNC_STRICT_MODES is "no": then key and secret files others can read are used, with a warning. */
@@ -60,7 +64,21 @@ final class NodeOptions {
         return teams.iterator().next();
     }
 
+    /** A peer's HOST:PORT, or a usage error saying what is wrong with it. */
+    static PeerAddress peerAddress(String text) {
+        try {
+            return PeerAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException(e.getMessage());
+        }
+    }
+
+    /** A listen address HOST:PORT, or a usage error saying what is wrong with it. */
     static InetSocketAddress socketAddress(String text) {
-        return aranya.sync.peers.PeerAddress.parseListenAddress(text);
+        try {
+            return PeerAddress.parseListenAddress(text);
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException(e.getMessage());
+        }
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -21,6 +22,13 @@ final class PeerFile {
         String line() {
             return peer + " " + team.toHex() + " interval=" + config.interval().map(Duration::toString).orElse("none")
                     + " syncNow=" + config.syncNow() + " bidirectional=" + config.bidirectional();
+        }
+
+        /** The entry as documented in docs/cli-json.md. */
+        Map<String, Object> json() {
+            return Json.object("address", peer.toString(), "team", team.toHex(),
+                    "interval_seconds", config.interval().map(Duration::toSeconds).orElse(null),
+                    "sync_now", config.syncNow(), "bidirectional", config.bidirectional());
         }
 
         static Entry parse(String line) {
@@ -46,6 +54,9 @@ final class PeerFile {
         }
     }
 
+    /** Serialises changes: commands sent to a running node run concurrently in one process. */
+    private static final Object CHANGES = new Object();
+
     private final Path file;
 
     PeerFile(Path dataDirectory) {
@@ -67,18 +78,22 @@ final class PeerFile {
 
     /** Adds or replaces the entry for (peer, team). */
     void put(Entry entry) throws IOException {
-        List<Entry> entries = new ArrayList<>(read());
-        entries.removeIf(e -> e.peer().equals(entry.peer()) && e.team().equals(entry.team()));
-        entries.add(entry);
-        write(entries);
+        synchronized (CHANGES) {
+            List<Entry> entries = new ArrayList<>(read());
+            entries.removeIf(e -> e.peer().equals(entry.peer()) && e.team().equals(entry.team()));
+            entries.add(entry);
+            write(entries);
+        }
     }
 
     /** Removes the entry for (peer, team); returns whether there was one. */
     boolean remove(PeerAddress peer, GraphId team) throws IOException {
-        List<Entry> entries = new ArrayList<>(read());
-        boolean removed = entries.removeIf(e -> e.peer().equals(peer) && e.team().equals(team));
-        write(entries);
-        return removed;
+        synchronized (CHANGES) {
+            List<Entry> entries = new ArrayList<>(read());
+            boolean removed = entries.removeIf(e -> e.peer().equals(peer) && e.team().equals(team));
+            write(entries);
+            return removed;
+        }
     }
 
     Optional<Entry> find(PeerAddress peer, GraphId team) throws IOException {

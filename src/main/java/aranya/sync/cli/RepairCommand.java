@@ -2,11 +2,14 @@ package aranya.sync.cli;
 
 import aranya.sync.graph.storage.FileStorageProvider;
 import aranya.sync.node.SyncNode;
-import java.io.PrintStream;
 import java.util.List;
 import java.util.Set;
 
-/** {@code repair}: cuts a damaged graph log back to its intact records, moving the rest aside. */
+/**
+ * {@code repair}: cuts a damaged graph log back to its intact records, moving the rest aside.
+ * It never runs on a node: it takes the directory lock itself, so it is refused while a node
+ * (serve, or an application) has the directory open.
+ */
 final class RepairCommand implements Main.CliCommand {
     @Override
     public String summary() {
@@ -18,7 +21,7 @@ final class RepairCommand implements Main.CliCommand {
         return """
                 usage: aranya-sync repair [--team TEAM] [--data DIR]
                   Run it when a command fails because a graph log is damaged, with no node running
-                  on DIR. For each team's log (or TEAM's only), it keeps the intact records before
+                  on DIR (it is refused while one does: stop it first). For each team's log (or TEAM's only), it keeps the intact records before
                   the first damaged one and moves every byte from there to the end into
                   DIR/graphs/<team>.graph.damaged-at-<offset>, deleting nothing; intact logs are
                   left alone. Commands that were moved aside come back at the next sync with a
@@ -31,9 +34,17 @@ final class RepairCommand implements Main.CliCommand {
     }
 
     @Override
-    public int run(Args args, PrintStream out) throws Exception {
+    public Main.NodeUse nodeUse() {
+        return Main.NodeUse.EXCLUSIVE;
+    }
+
+    @Override
+    public int run(Invocation call) throws Exception {
+        Args args = call.args();
         args.allowFlags();
-        List<FileStorageProvider.Repair> repairs = SyncNode.repairGraphs(NodeOptions.dataDirectory(args), NodeOptions.namedTeam(args));
+        args.allowPositionals(0);
+        var out = call.out();
+        List<FileStorageProvider.Repair> repairs = SyncNode.repairGraphs(call.dataDirectory(), NodeOptions.namedTeam(args));
         if (repairs.isEmpty()) {
             out.println("no graph logs to check");
         }

@@ -2,11 +2,11 @@ package aranya.sync.cli;
 
 import aranya.sync.graph.GraphId;
 import aranya.sync.node.SyncNode;
-import java.io.PrintStream;
+import aranya.sync.peers.PeerAddress;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code serve}: runs the node's sync server and its peer schedule until stopped. */
+/** {@code serve}: runs the node's sync server, its peer schedule and its control socket until stopped. */
 final class ServeCommand implements Main.CliCommand {
     @Override
     public String summary() {
@@ -18,8 +18,10 @@ final class ServeCommand implements Main.CliCommand {
         return """
                 usage: aranya-sync serve [--listen HOST:PORT] [--data DIR]
                   Listens for QUIC sync connections (default 127.0.0.1:4433; port 0 picks one), syncs
-                  with the peers in DIR/peers.conf, and prints each batch of new commands. Stops on
-                  SIGINT/SIGTERM, closing everything cleanly.""";
+                  with the peers in DIR/peers.conf, prints each batch of new commands and logs each
+                  session it served. While it runs, every other aranya-sync command on DIR runs in
+                  it, through the owner-only socket DIR/control/socket; a second serve on DIR is
+                  refused. Stops on SIGINT/SIGTERM, closing everything cleanly.""";
     }
 
     @Override
@@ -28,30 +30,40 @@ final class ServeCommand implements Main.CliCommand {
     }
 
     @Override
-    public int run(Args args, PrintStream out) throws Exception {
-        args.allowFlags();
-        SyncNode node = NodeOptions.serve(args, NodeOptions.socketAddress(args.option("listen").orElse("127.0.0.1:4433")));
+    public Main.NodeUse nodeUse() {
+        return Main.NodeUse.EXCLUSIVE;
+    }
+
+    @Override
+    public int run(Invocation call) throws Exception {
+        call.args().allowFlags();
+        call.args().allowPositionals(0);
+        var listen = NodeOptions.socketAddress(call.args().option("listen").orElse("127.0.0.1:4433"));
+        SyncNode node = NodeOptions.builder(call.dataDirectory()).listenAddress(listen).controlSocket(true).open();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 node.close();
             } catch (Exception e) {
-                System.err.println("aranya-sync serve: closing: " + e.getMessage());
+                call.err().println("aranya-sync serve: closing: " + Failures.describe(e));
             }
             stopped.countDown();
         }, "aranya-sync-shutdown"));
+        var out = call.out();
         for (GraphId team : node.teams()) {
             node.onCommands(team, batch -> {
                 synchronized (out) {
                     out.println("team " + team + ": " + batch.size() + " new commands, heads " + heads(node, team));
+                    out.flush();
                 }
             });
         }
-        for (PeerFile.Entry e : new PeerFile(NodeOptions.dataDirectory(args)).read()) {
+        for (PeerFile.Entry e : new PeerFile(call.dataDirectory()).read()) {
             node.addSyncPeer(e.peer(), e.team(), e.config());
             out.println("syncing with " + e.line());
         }
-        out.println("listening on " + aranya.sync.peers.PeerAddress.of(node.listenAddress().orElseThrow()));
+        out.println("control socket " + node.controlSocket().orElseThrow());
+        out.println("listening on " + PeerAddress.of(node.listenAddress().orElseThrow()));
         out.flush();
         stopped.await();
         return 0;
@@ -59,7 +71,7 @@ final class ServeCommand implements Main.CliCommand {
 
     private static String heads(SyncNode node, GraphId team) {
         try {
-            return node.heads(team).toString();
+            return Heads.text(node, team, "[]");
         } catch (aranya.sync.SyncException e) {
             return "(" + e.getMessage() + ")";
         }

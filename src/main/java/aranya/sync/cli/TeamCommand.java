@@ -2,7 +2,6 @@ package aranya.sync.cli;
 
 import aranya.sync.node.SyncNode;
 import aranya.sync.node.TeamCredentials;
-import java.io.PrintStream;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -30,29 +29,41 @@ final class TeamCommand implements Main.CliCommand {
     }
 
     @Override
-    public int run(Args args, PrintStream out) throws Exception {
+    public int run(Invocation call) throws Exception {
+        Args args = call.args();
         args.allowFlags();
         String action = args.positional(0, "what to do: create, join, export or add-member");
-        try (SyncNode node = NodeOptions.open(args)) {
-            switch (action) {
-                case "create" -> {
-                    List<byte[]> members = args.options("member").stream().map(TeamCommand::publicKey).toList();
-                    TeamCredentials team = node.createTeam(members);
-                    out.println("team " + team.team().toHex());
-                    out.println("credentials " + team.encode());
-                }
-                case "join" -> {
-                    TeamCredentials team = TeamCredentials.parse(args.positional(1, "CREDENTIALS"));
-                    node.joinTeam(team);
-                    out.println("joined team " + team.team().toHex() + "; sync with a member to fetch its graph");
-                }
-                case "export" -> out.println(node.credentials(NodeOptions.team(args, node)).encode());
-                case "add-member" -> {
-                    var command = node.addMember(NodeOptions.team(args, node), publicKey(args.positional(1, "PUBKEY")));
-                    out.println("added member in command " + command.id().toHex());
-                }
-                default -> throw new Args.UsageException("unknown team action '" + action + "'");
+        switch (action) {
+            case "create" -> {
+                args.allowPositionals(1);
+                List<byte[]> members = args.options("member").stream().map(TeamCommand::publicKey).toList();
+                TeamCredentials team = call.node().createTeam(members);
+                call.out().println("team " + team.team().toHex());
+                call.out().println("credentials " + team.encode());
             }
+            case "join" -> {
+                args.allowPositionals(2);
+                TeamCredentials team;
+                try {
+                    team = TeamCredentials.parse(args.positional(1, "CREDENTIALS"));
+                } catch (IllegalArgumentException e) {
+                    throw new Args.UsageException(e.getMessage());
+                }
+                call.node().joinTeam(team);
+                call.out().println("joined team " + team.team().toHex() + "; sync with a member to fetch its graph");
+            }
+            case "export" -> {
+                args.allowPositionals(1);
+                SyncNode node = call.node();
+                call.out().println(node.credentials(call.team()).encode());
+            }
+            case "add-member" -> {
+                args.allowPositionals(2);
+                byte[] key = publicKey(args.positional(1, "PUBKEY"));
+                var command = call.node().addMember(call.team(), key);
+                call.out().println("added member in command " + command.id().toHex());
+            }
+            default -> throw new Args.UsageException("unknown team action '" + action + "'");
         }
         return 0;
     }

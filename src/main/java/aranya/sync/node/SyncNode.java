@@ -30,6 +30,8 @@ import aranya.sync.quic.NodeIdentity;
 import aranya.sync.quic.SyncConnector;
 import aranya.sync.quic.SyncListener;
 import aranya.sync.quic.TransportConfig;
+import aranya.sync.control.CommandRunner;
+import aranya.sync.control.ControlServer;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -39,14 +41,17 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -66,8 +71,10 @@ import java.util.regex.Pattern;
  *
  * <p>Data directory layout (owner-only permissions): {@code device.key} (Ed25519 seed),
  * {@code node.identity} (QUIC key and certificate), {@code teams/<team>.secret},
- * {@code graphs/<team>.graph}. Opening checks each file and refuses a damaged one, or a key
- * or secret others can access, naming the file ({@code docs/storage.md}).
+ * {@code graphs/<team>.graph}, {@code node.lock} (held while the node is open: one node per
+ * directory), and {@code control/socket} while a node with a control socket runs. Opening
+ * checks each file and refuses a damaged one, or a key or secret others can access, naming
+ * the file ({@code docs/storage.md}).
  */
 public final class SyncNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SyncNode.class.getName());
@@ -98,16 +105,24 @@ public final class SyncNode implements AutoCloseable {
     private final HelloPublisher hellos;
     private final SyncScheduler.Backoff backoff;
     private final Set<HelloSubscription> subscriptions = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger openSessions = new AtomicInteger();
+    private final DirectoryLock directoryLock;
+    /** Set once, by the builder, right after construction. */
+    private volatile ControlServer control;
     private volatile boolean closed;
 
-    /** Consecutive failures and the last success of one (peer, team), for the JFR events. */
+    /** How syncs with one (peer, team) went, for the JFR events and {@link #peerStatus()}. */
     private static final class PeerHealth {
         int failures;
         long lastSuccessMillis;
+        Instant lastSync;
+        SyncSummary lastSummary;
+        SyncException lastFailure;
     }
 
-    private SyncNode(Builder b) throws IOException, SyncException {
-        this.dataDirectory = SecretFiles.directory(b.dataDirectory);
+    private SyncNode(Builder b, Path dataDirectory, DirectoryLock directoryLock) throws IOException, SyncException {
+        this.dataDirectory = dataDirectory;
+        this.directoryLock = directoryLock;
         Path deviceKey = dataDirectory.resolve(DEVICE_KEY);
         Path identityFile = dataDirectory.resolve(IDENTITY);
         if (!Files.exists(deviceKey)) {
@@ -150,6 +165,32 @@ public final class SyncNode implements AutoCloseable {
         this.listener = b.listenAddress == null ? null
                 : SyncListener.start(b.listenAddress, identity,
                         team -> Optional.ofNullable(secrets.get(team)).map(byte[]::clone), this::serve, transport);
+    }
+
+    /** Opens the control socket; the command line's commands then run against this node. */
+    @SuppressWarnings("unchecked")
+    private void startControl() throws IOException {
+        CommandRunner<SyncNode> runner = ServiceLoader.load(CommandRunner.class).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no command runner for the control socket in this module"));
+        control = ControlServer.start(dataDirectory, request -> (out, err) -> runner.run(this, dataDirectory, request, out, err));
+    }
+
+    /**
+     * Whether dataDirectory holds a node (its device key), so that a tool can refuse a
+     * mistyped directory instead of creating a new node there.
+     */
+    public static boolean exists(Path dataDirectory) {
+        return Files.isRegularFile(dataDirectory.resolve(DEVICE_KEY));
+    }
+
+    /** The directory this node keeps its state in. */
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    /** The control socket the command line reaches this node through; empty unless the builder asked for one. */
+    public Optional<Path> controlSocket() {
+        return Optional.ofNullable(control).map(c -> c.socket().toAbsolutePath());
     }
 
     /**
@@ -202,6 +243,8 @@ public final class SyncNode implements AutoCloseable {
      * file beside it ({@code graphs/<team>.graph.damaged-at-<offset>}); nothing is deleted.
      * Intact logs are left alone. Run it when opening the node fails because a log is
      * damaged; the moved commands come back from peers at the next sync, if they have them.
+     * It holds the directory lock ({@code node.lock}) while it works, so it fails, naming the
+     * holder's process, while a node has the directory open.
      *
      * @return what was done to each log
      */
@@ -210,12 +253,17 @@ public final class SyncNode implements AutoCloseable {
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(dir.toString(), null, "no graphs here: is this an aranya-sync data directory?");
         }
-        FileStorageProvider storage = new FileStorageProvider(dir);
-        List<FileStorageProvider.Repair> out = new ArrayList<>();
-        for (GraphId graph : team.isPresent() ? Set.of(team.get()) : new TreeSet<>(storage.graphs())) {
-            out.add(storage.repair(graph));
+        DirectoryLock lock = DirectoryLock.acquire(dataDirectory);
+        try {
+            FileStorageProvider storage = new FileStorageProvider(dir);
+            List<FileStorageProvider.Repair> out = new ArrayList<>();
+            for (GraphId graph : team.isPresent() ? Set.of(team.get()) : new TreeSet<>(storage.graphs())) {
+                out.add(storage.repair(graph));
+            }
+            return out;
+        } finally {
+            lock.close();
         }
-        return out;
     }
 
     /** A builder for a node keeping its state in dataDirectory (created if missing). */
@@ -398,6 +446,44 @@ public final class SyncNode implements AutoCloseable {
         return hellos.active();
     }
 
+    /** How many of this node's own hello subscriptions (to peers) are active. */
+    public int helloSubscriptions() {
+        return (int) subscriptions.stream().filter(s -> s.state() == HelloSubscription.State.ACTIVE).count();
+    }
+
+    /** Sync sessions in progress: those this node serves and those it requested. */
+    public int openSessions() {
+        return openSessions.get();
+    }
+
+    /**
+     * Every (peer, team) this node syncs with or has synced with since it opened: scheduled
+     * peers first, in the order of their address, then the others.
+     */
+    public List<PeerStatus> peerStatus() {
+        Map<SyncScheduler.PeerKey, SyncPeerConfig> scheduled = scheduler.peers();
+        Set<SyncScheduler.PeerKey> keys = new TreeSet<>(java.util.Comparator
+                .comparing((SyncScheduler.PeerKey k) -> !scheduled.containsKey(k))
+                .thenComparing(k -> k.peer().toString())
+                .thenComparing(k -> k.team().toHex()));
+        keys.addAll(scheduled.keySet());
+        keys.addAll(health.keySet());
+        List<PeerStatus> out = new ArrayList<>(keys.size());
+        for (SyncScheduler.PeerKey k : keys) {
+            PeerHealth h = health.get(k);
+            Optional<SyncPeerConfig> config = Optional.ofNullable(scheduled.get(k));
+            if (h == null) {
+                out.add(new PeerStatus(k.peer(), k.team(), config, Optional.empty(), Optional.empty(), Optional.empty(), 0));
+            } else {
+                synchronized (h) {
+                    out.add(new PeerStatus(k.peer(), k.team(), config, Optional.ofNullable(h.lastSync),
+                            Optional.ofNullable(h.lastSummary), Optional.ofNullable(h.lastFailure), h.failures));
+                }
+            }
+        }
+        return out;
+    }
+
     private Graph graph(GraphId team) throws SyncException {
         Graph g = graphs.get(Objects.requireNonNull(team, "team"));
         if (g == null) {
@@ -412,6 +498,7 @@ public final class SyncNode implements AutoCloseable {
         long start = System.nanoTime();
         // Outside the peer data budget: this node chooses how many syncs it starts, and a session that
         // waited for budget while its server waited for it would hold both until their deadlines.
+        openSessions.incrementAndGet();
         try (MessageStream stream = connector.openStream(peer.host(), peer.port(), team, secrets.get(team))) {
             SyncSummary summary = new SyncSession(stream, peerCache, transport.maxMessageSize()).requestSync(graph, bidirectional);
             recordSuccess(peer, team, bidirectional, summary, start);
@@ -419,12 +506,15 @@ public final class SyncNode implements AutoCloseable {
         } catch (SyncException e) {
             recordFailure(peer, team, e, start);
             throw e;
+        } finally {
+            openSessions.decrementAndGet();
         }
     }
 
     /** Serves one stream a peer opened on our listener; SyncSession logs a failure, we record it as a JFR event. */
     private void serve(MessageStream stream, ConnectionContext connection) {
         long start = System.nanoTime();
+        openSessions.incrementAndGet();
         try (PeerDataBudget.Account budget = peerData.account(connection.remoteAddress().getAddress())) {
             new SyncSession(stream, peerCache, transport.maxMessageSize(), budget, transport.sessionDeadline())
                     .serve(team -> Optional.ofNullable(graphs.get(team)), connection::isAuthenticated, hellos);
@@ -437,6 +527,8 @@ public final class SyncNode implements AutoCloseable {
                 e.message = failure.getMessage();
                 e.commit();
             }
+        } finally {
+            openSessions.decrementAndGet();
         }
     }
 
@@ -450,6 +542,9 @@ public final class SyncNode implements AutoCloseable {
         synchronized (h) {
             h.failures = 0;
             h.lastSuccessMillis = System.currentTimeMillis();
+            h.lastSync = Instant.ofEpochMilli(h.lastSuccessMillis);
+            h.lastSummary = s;
+            h.lastFailure = null;
         }
         SyncEvents.Completed e = new SyncEvents.Completed();
         if (e.isEnabled()) {
@@ -473,6 +568,9 @@ public final class SyncNode implements AutoCloseable {
         synchronized (h) {
             failures = ++h.failures;
             lastSuccess = h.lastSuccessMillis;
+            h.lastSync = Instant.now();
+            h.lastSummary = null;
+            h.lastFailure = failure;
         }
         SyncEvents.Failed e = new SyncEvents.Failed();
         if (e.isEnabled()) {
@@ -496,10 +594,21 @@ public final class SyncNode implements AutoCloseable {
         }
     }
 
-    /** Ends hello subscriptions (ours and those we serve), stops the scheduler, the server and every connection, then closes the graphs. */
+    /**
+     * Closes the control socket, ends hello subscriptions (ours and those we serve), stops the
+     * scheduler, the server and every connection, closes the graphs, and unlocks the directory.
+     */
     @Override
     public void close() throws SyncException {
         closed = true;
+        List<Exception> failures = new ArrayList<>();
+        if (control != null) {
+            try {
+                control.close();
+            } catch (IOException e) {
+                failures.add(e);
+            }
+        }
         subscriptions.forEach(HelloSubscription::close);
         for (HelloSubscription subscription : subscriptions) {
             try {
@@ -516,9 +625,16 @@ public final class SyncNode implements AutoCloseable {
             listener.close();
         }
         connector.close();
-        List<SyncException> failures = closeGraphs();
+        failures.addAll(closeGraphs());
+        try {
+            directoryLock.close();
+        } catch (IOException e) {
+            failures.add(e);
+        }
         if (!failures.isEmpty()) {
-            throw failures.get(0);
+            Exception first = failures.get(0);
+            throw first instanceof SyncException s ? s
+                    : new SyncException(SyncError.STORAGE, "cannot close " + dataDirectory + ": " + first.getMessage(), first);
         }
     }
 
@@ -542,6 +658,7 @@ public final class SyncNode implements AutoCloseable {
         private InetSocketAddress listenAddress;
         private final TransportConfig.Builder transport = TransportConfig.builder();
         private SyncScheduler.Backoff backoff = SyncScheduler.Backoff.DEFAULT;
+        private boolean controlSocket;
         private boolean strictFileModes = true;
 
         private Builder(Path dataDirectory) {
@@ -583,6 +700,16 @@ public final class SyncNode implements AutoCloseable {
         }
 
         /**
+         * Whether to open a control socket ({@code DIR/control/socket}, owner-only) through
+         * which {@code aranya-sync} commands on this data directory run against this node while
+         * it is open, instead of failing on its lock (default false).
+         */
+        public Builder controlSocket(boolean open) {
+            this.controlSocket = open;
+            return this;
+        }
+
+        /**
          * Whether a device key, QUIC identity or team secret file that group or others may
          * access (any of the permissions in 077, as ssh's StrictModes) stops {@link #open}
          * (default true), or is used with a warning (false). Ignored on file systems without
@@ -594,13 +721,37 @@ public final class SyncNode implements AutoCloseable {
         }
 
         /**
-         * Opens the data directory (creating keys on first use) and starts the server, if any.
-         * Every key, identity and secret file is checked first: a file of the wrong length, one
-         * that does not decode, one others may access (see {@link #strictFileModes}) or a damaged
-         * graph log fails with a {@link SyncError#STORAGE} error naming the file and the problem.
+         * Locks the data directory (one node per directory; a second one fails with an
+         * IOException naming the holder's process), opens it (creating keys on first use) and
+         * starts the server and the control socket, if asked for. Every key, identity and
+         * secret file is checked first: a file of the wrong length, one that does not decode,
+         * one others may access (see {@link #strictFileModes}) or a damaged graph log fails with
+         * a {@link SyncError#STORAGE} error naming the file and the problem, and unlocks the
+         * directory again.
          */
         public SyncNode open() throws IOException, SyncException {
-            return new SyncNode(this);
+            Path dir = SecretFiles.directory(dataDirectory);
+            DirectoryLock lock = DirectoryLock.acquire(dir);
+            SyncNode node;
+            try {
+                node = new SyncNode(this, dir, lock);
+            } catch (IOException | SyncException | RuntimeException e) {
+                lock.close();
+                throw e;
+            }
+            if (controlSocket) {
+                try {
+                    node.startControl();
+                } catch (IOException | RuntimeException e) {
+                    try {
+                        node.close();
+                    } catch (SyncException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                    throw e;
+                }
+            }
+            return node;
         }
     }
 }

@@ -156,6 +156,7 @@ public final class SyncSession {
      */
     public SyncSummary serve(Function<GraphId, Optional<Graph>> graphs, Predicate<GraphId> authorized, HelloPublisher hellos)
             throws SyncException {
+        long start = System.nanoTime();
         Graph graph;
         SyncRequestMessage.SyncRequest request;
         boolean bidirectional;
@@ -214,6 +215,9 @@ public final class SyncSession {
             LOG.log(Level.DEBUG, "{0} ended the stream uncleanly after a complete exchange: {1}", stream.peer(), e.getMessage());
             stream.close();
         }
+        LOG.log(Level.INFO, "served {0} team {1}: {2}, sent {3}, received {4} ({5} new), {6} bytes, {7} ms", stream.peer(), graph.id(),
+                bidirectional ? "bidirectional" : "unidirectional", done.sent(), done.received(), done.added(), done.bytes(),
+                (System.nanoTime() - start) / 1_000_000);
         return done;
     }
 

@@ -58,7 +58,15 @@ final class TeamAuthResponder {
             Bytes serverNonce = TeamAuth.nonce();
             byte[] transcript = TeamAuth.transcript(team, clientNonce, serverNonce, certificateHash);
             TeamAuth.send(stream, new AuthMessage.Challenge(serverNonce, Bytes.of(TeamAuth.serverMac(key, transcript))));
-            if (!(TeamAuth.receive(stream) instanceof AuthMessage.Proof(Bytes clientMac))) {
+            AuthMessage answer;
+            try {
+                answer = TeamAuth.receive(stream);
+            } catch (SyncException e) {
+                // A client whose secret differs cannot verify our proof and resets the stream.
+                throw new SyncException(SyncError.AUTH_FAILED, "the peer dropped the exchange after our proof,"
+                        + " as one holding another secret of the team does (a wrong team secret?): " + e.getMessage(), e);
+            }
+            if (!(answer instanceof AuthMessage.Proof(Bytes clientMac))) {
                 throw new SyncException(SyncError.UNEXPECTED_MESSAGE, "expected Proof");
             }
             if (!MessageDigest.isEqual(clientMac.toByteArray(), TeamAuth.clientMac(key, transcript))) {

@@ -96,9 +96,9 @@ class CliProcessTest {
         List<String> unknown = run(2, data, "frobnicate");
         assertThat(unknown).hasSize(1);
         assertThat(unknown.get(0)).contains("unknown command");
-        List<String> noTeam = run(2, data, "log");
-        assertThat(noTeam).hasSize(1);
-        assertThat(noTeam.get(0)).contains("no team");
+        List<String> noNode = run(1, data, "log");
+        assertThat(noNode).hasSize(1);
+        assertThat(noNode.get(0)).contains("holds no aranya-sync node");
         List<String> help = run(0, data, "sync", "--help");
         assertThat(help.get(0)).startsWith("usage: aranya-sync sync");
     }

@@ -2,7 +2,9 @@ package aranya.sync.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import aranya.sync.node.SyncNode;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +27,7 @@ class RepairCommandTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--data", dir.toString()));
-        int exit = Main.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int exit = Main.run(all.toArray(String[]::new), InputStream.nullInputStream(), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Run(exit, out.toString(StandardCharsets.UTF_8).lines().toList(), err.toString(StandardCharsets.UTF_8).lines().toList());
     }
 
@@ -39,7 +41,7 @@ class RepairCommandTest {
         for (int i = 0; i < 3; i++) {
             assertThat(cli("append", "note", "n" + i).exit()).isZero();
         }
-        assertThat(cli("log").out()).hasSize(4);
+        assertThat(cli("log").out()).hasSize(5).last().asString().startsWith("heads ["); // four commands, the heads
         byte[] damaged = Files.readAllBytes(log);
         damaged[(int) second + 30] ^= (byte) 0xff;
         Files.write(log, damaged);
@@ -49,6 +51,7 @@ class RepairCommandTest {
         assertThat(status.err()).hasSize(1);
         assertThat(status.err().get(0)).contains("STORAGE", log.toString(), "record at byte " + second, "aranya-sync repair");
 
+        // In this same process: had the failed open above kept the directory lock, repair would be refused.
         Run repair = cli("repair");
         assertThat(repair.exit()).isZero();
         Path aside = log.resolveSibling(log.getFileName() + ".damaged-at-" + second);
@@ -64,5 +67,18 @@ class RepairCommandTest {
         assertThat(after.out()).anyMatch(l -> l.startsWith("team " + team + ": 1 commands"));
         assertThat(cli("repair", "--team", team).out()).containsExactly("team " + team + ": log intact (1 batches), nothing changed");
         assertThat(cli("repair", "--team", "xyz").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void repairIsRefusedWhileANodeHasTheDirectoryOpen() throws Exception {
+        assertThat(cli("init").exit()).isZero();
+        assertThat(cli("team", "create").exit()).isZero();
+        try (SyncNode node = SyncNode.builder(dir).open()) {
+            Run refused = cli("repair");
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.err()).singleElement().asString().contains("repair", dir.toString(), "already open");
+            assertThat(node.teams()).hasSize(1);
+        }
+        assertThat(cli("repair").out()).singleElement().asString().endsWith("log intact (1 batches), nothing changed");
     }
 }

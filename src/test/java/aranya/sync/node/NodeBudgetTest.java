@@ -115,7 +115,7 @@ class NodeBudgetTest {
             Command honests = honest.append(team.team(), "msg", ("from the honest member " + i).getBytes(StandardCharsets.UTF_8));
             honest.syncNow(Nodes.at(victim), team.team(), Nodes.BIDI);
             assertThat(victim.commands(team.team())).contains(victims, honests);
-            assertThat(honest.head(team.team())).isEqualTo(victim.head(team.team()));
+            assertThat(honest.heads(team.team())).isEqualTo(victim.heads(team.team()));
         }
     }
 
