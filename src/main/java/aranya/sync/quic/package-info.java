@@ -13,7 +13,10 @@
  *   <li>every stream's send side is kicked past kwik's lost send wake-up ({@code StreamKicker}),
  *       and a stream's messages end with an empty frame rather than a FIN, which kwik can strand
  *       ({@code QuicMessageStream});
- *   <li>the listener's socket keeps kwik from calling {@code System.exit} ({@code GuardedDatagramSocket}).
+ *   <li>the listener's socket keeps kwik from calling {@code System.exit} ({@code GuardedDatagramSocket});
+ *   <li>the listener keeps what peers make it hold within the node's
+ *       {@link aranya.sync.protocol.NodeBudget}: connections ({@code ConnectionLimits}), streams
+ *       served at once per node, team and peer address ({@code SessionGate}), and receive windows.
  * </ul>
  * Why each workaround is needed is in {@code shared/reference/kwik-notes.md}.
  */
