@@ -15,7 +15,10 @@
  *       ({@code QuicMessageStream});
  *   <li>the listener's socket keeps kwik from calling {@code System.exit} ({@code GuardedDatagramSocket}),
  *       and decrypts and checks every Initial packet and caps the connections not yet
- *       authenticated before kwik parses a byte ({@code HandshakeGate}).
+ *       authenticated before kwik parses a byte ({@code HandshakeGate});
+ *   <li>the listener keeps what peers make it hold within the node's
+ *       {@link aranya.sync.protocol.NodeBudget}: connections ({@code ConnectionLimits}), streams
+ *       served at once per node, team and peer address ({@code SessionGate}), and receive windows.
  * </ul>
  * Why each workaround is needed is in {@code shared/reference/kwik-notes.md}.
  */

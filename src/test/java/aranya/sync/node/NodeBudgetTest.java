@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NodeBudgetTest {
     /** Sessions of the victim: short, so the flood's stalled sessions end within the test. */
-    private static final Duration SESSIONS = Duration.ofSeconds(10);
+    private static final Duration SESSIONS = Duration.ofSeconds(20);
     /** 4 MiB: 2 MiB for sessions (512 KiB for one peer: one response being built), 2 MiB of receive windows. */
     private static final NodeBudget SMALL = NodeBudget.builder()
             .peerDataBytes(NodeBudget.MIN_PEER_DATA_BYTES)
