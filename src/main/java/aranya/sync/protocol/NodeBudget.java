@@ -77,7 +77,7 @@ public record NodeBudget(
     public static final class Builder {
         private long peerDataBytes = 64L << 20;
         private int maxConnections = 32;
-        private int maxConnectionsPerPeer = 8;
+        private int maxConnectionsPerPeer = 16;
         private int maxSessions = 256;
         private int maxSessionsPerTeam = 128;
         private int maxSessionsPerPeer = 32;
@@ -96,7 +96,7 @@ public record NodeBudget(
             return this;
         }
 
-        /** Default 32 connections on the node, of which 8 from one remote address. */
+        /** Default 32 connections on the node, of which 16 from one remote address. */
         public Builder maxConnections(int total, int perPeer) {
             requireAtLeastOne(total, "maxConnections");
             requireAtLeastOne(perPeer, "maxConnectionsPerPeer");
