@@ -22,12 +22,20 @@ final class NodeOptions {
 
     /** Opens the node of --data as a client (no server). */
     static SyncNode open(Args args) throws IOException, SyncException {
-        return SyncNode.builder(dataDirectory(args)).open();
+        return builder(args).open();
     }
 
     /** Opens the node of --data with a server on listen. */
     static SyncNode serve(Args args, InetSocketAddress listen) throws IOException, SyncException {
-        return SyncNode.builder(dataDirectory(args)).listenAddress(listen).open();
+        return builder(args).listenAddress(listen).open();
+    }
+
+    /** The node of --data with the session bounds of --idle-timeout and --max-session-time, for commands that take them. */
+    private static SyncNode.Builder builder(Args args) {
+        SyncNode.Builder builder = SyncNode.builder(dataDirectory(args));
+        args.option("idle-timeout").map(PeerCommand::duration).ifPresent(builder::idleTimeout);
+        args.option("max-session-time").map(PeerCommand::duration).ifPresent(builder::maxSessionTime);
+        return builder;
     }
 
     /** The team named by --team, or the node's only team. */

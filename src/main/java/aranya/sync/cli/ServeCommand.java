@@ -16,15 +16,17 @@ final class ServeCommand implements Main.CliCommand {
     @Override
     public String usage() {
         return """
-                usage: aranya-sync serve [--listen HOST:PORT] [--data DIR]
+                usage: aranya-sync serve [--listen HOST:PORT] [--idle-timeout SECONDS]
+                                         [--max-session-time SECONDS] [--data DIR]
                   Listens for QUIC sync connections (default 127.0.0.1:4433; port 0 picks one), syncs
                   with the peers in DIR/peers.conf, and prints each batch of new commands. Stops on
-                  SIGINT/SIGTERM, closing everything cleanly.""";
+                  SIGINT/SIGTERM, closing everything cleanly. Sessions, served or not, fail after
+                  --idle-timeout without progress (default 30) or at --max-session-time (default none).""";
     }
 
     @Override
     public Set<String> valuedOptions() {
-        return Set.of("data", "listen");
+        return Set.of("data", "listen", "idle-timeout", "max-session-time");
     }
 
     @Override

@@ -23,15 +23,18 @@ final class SyncCommand implements Main.CliCommand {
     @Override
     public String usage() {
         return """
-                usage: aranya-sync sync ADDRESS [--bidirectional] [--team TEAM] [--data DIR]
+                usage: aranya-sync sync ADDRESS [--bidirectional] [--idle-timeout SECONDS]
+                                        [--max-session-time SECONDS] [--team TEAM] [--data DIR]
                   Pulls everything the peer at ADDRESS has of TEAM that this node lacks. With
                   --bidirectional the peer then asks for what it lacks, on the same QUIC stream, so
-                  both converge even though this node runs no server.""";
+                  both converge even though this node runs no server. The sync fails with TIMEOUT
+                  after --idle-timeout without progress (default 30) or at --max-session-time
+                  (default none); a long sync that keeps moving is never cut short.""";
     }
 
     @Override
     public Set<String> valuedOptions() {
-        return Set.of("data", "team");
+        return Set.of("data", "team", "idle-timeout", "max-session-time");
     }
 
     @Override

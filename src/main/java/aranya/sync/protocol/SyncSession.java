@@ -286,30 +286,51 @@ public final class SyncSession {
             List<Command> pending = new ArrayList<>();
             long pendingBytes = 0;
             int received = 0;
-            while (true) {
-                byte[] frame = receive().orElseThrow(() -> new SyncException(SyncError.UNEXPECTED_MESSAGE,
-                        "the peer finished before ending session " + requester.sessionId()));
-                SyncResponseMessage message = switch (MessageCodec.decodeResponseEnvelope(frame, 0, frame.length)) {
-                    case ResponseEnvelope.Err(String why) -> throw new SyncException(SyncError.PEER_ERROR, "peer " + stream.peer() + ": " + why);
-                    case ResponseEnvelope.Ok(Bytes payload) -> {
-                        byte[] body = payload.toByteArray();
-                        yield MessageCodec.decodeSyncResponse(body, 0, body.length);
+            try {
+                while (true) {
+                    byte[] frame = receive().orElseThrow(() -> new SyncException(SyncError.UNEXPECTED_MESSAGE,
+                            "the peer finished before ending session " + requester.sessionId()));
+                    SyncResponseMessage message = switch (MessageCodec.decodeResponseEnvelope(frame, 0, frame.length)) {
+                        case ResponseEnvelope.Err(String why) -> throw new SyncException(SyncError.PEER_ERROR, "peer " + stream.peer() + ": " + why);
+                        case ResponseEnvelope.Ok(Bytes payload) -> {
+                            byte[] body = payload.toByteArray();
+                            yield MessageCodec.decodeSyncResponse(body, 0, body.length);
+                        }
+                    };
+                    Optional<List<Command>> commands = requester.receive(message);
+                    if (commands.isEmpty()) {
+                        committer.submit(pending);
+                        return new SyncSummary(received, committer.finish(), 0, requester.remaining(), bytes);
                     }
-                };
-                Optional<List<Command>> commands = requester.receive(message);
-                if (commands.isEmpty()) {
-                    committer.submit(pending);
-                    return new SyncSummary(received, committer.finish(), 0, requester.remaining(), bytes);
+                    pending.addAll(commands.get());
+                    pendingBytes += frame.length;
+                    received += commands.get().size();
+                    if (pending.size() >= COMMIT_BATCH || pendingBytes >= COMMIT_BATCH_BYTES) {
+                        committer.submit(pending);
+                        pending = new ArrayList<>();
+                        pendingBytes = 0;
+                    }
                 }
-                pending.addAll(commands.get());
-                pendingBytes += frame.length;
-                received += commands.get().size();
-                if (pending.size() >= COMMIT_BATCH || pendingBytes >= COMMIT_BATCH_BYTES) {
-                    committer.submit(pending);
-                    pending = new ArrayList<>();
-                    pendingBytes = 0;
+            } catch (SyncException e) {
+                if (e.error() == SyncError.TIMEOUT || e.error() == SyncError.TRANSPORT) {
+                    keepWhole(committer, pending);
                 }
+                throw e;
             }
+        }
+    }
+
+    /**
+     * After the path failed mid-session (the peer went silent, the stream broke), commits the
+     * commands of the messages that did arrive whole, as the batches before them: they are as
+     * good as any, and a retry would only fetch them again. Nothing is kept once a batch failed,
+     * nor after a peer sent something wrong: then the whole batch it was in is refused.
+     */
+    private static void keepWhole(BatchCommitter committer, List<Command> pending) {
+        try {
+            committer.submit(pending); // committed by the committer's close()
+        } catch (SyncException batchFailed) {
+            // An earlier batch was refused: nothing more of this peer's is stored, as submit() says.
         }
     }
 

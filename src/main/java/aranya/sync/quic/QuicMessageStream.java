@@ -5,8 +5,10 @@ import aranya.sync.SyncException;
 import aranya.sync.protocol.MessageStream;
 import aranya.sync.wire.FrameReader;
 import aranya.sync.wire.FrameWriter;
+import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -19,7 +21,11 @@ import tech.kwik.core.QuicStream;
 /**
  * A {@link MessageStream} over one QUIC bidirectional stream: u32-framed messages
  * ({@link FrameReader}/{@link FrameWriter}), every blocking call bounded by the session's
- * {@link SessionDeadline}, every write kept moving by a {@link StreamKicker}.
+ * {@link SessionDeadline}, every write kept moving by a {@link StreamKicker}. Each whole
+ * message received or sent, and each {@value TransportConfig#PROGRESS_BYTES} bytes of one,
+ * counts as progress and moves the deadline on. A sent chunk counts once kwik has taken it,
+ * which it does only while its send buffer has room, i.e. while the peer acknowledges what
+ * went before; so a peer that stops reading or vanishes stops our progress too.
  *
  * <p><b>No FIN.</b> kwik 0.10.8 can strand a FIN for good: behind the empty buffer a kick
  * leaves, or with the last bytes when its lost send wake-up strikes just as the FIN is queued,
@@ -59,9 +65,15 @@ final class QuicMessageStream implements MessageStream {
     private final FrameReader reader;
     private final FrameWriter writer;
     private final StreamKicker kicker;
+    private final TransportTimer timer;
     private final AtomicInteger blockedCalls = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile SessionDeadline deadline;
+    /** On a reused connection, until the peer's first message: the bound that detects a dead path. */
+    private volatile SessionDeadline firstResponse;
+    private volatile boolean firstResponseMissed;
+    private volatile Runnable onClose = () -> {};
+    private boolean receivedAny;
     private byte[] unread;
     private boolean finished;
     private boolean peerFinished;
@@ -72,7 +84,8 @@ final class QuicMessageStream implements MessageStream {
         this.connection = connection;
         this.peer = peer;
         this.deadline = deadline;
-        this.reader = new FrameReader(stream.getInputStream(), config.maxMessageSize());
+        this.timer = timer;
+        this.reader = new FrameReader(new Progressing(stream.getInputStream()), config.maxMessageSize());
         this.writer = new FrameWriter(new Unflushed(stream.getOutputStream()), config.maxMessageSize());
         this.kicker = new StreamKicker(stream.getOutputStream(), timer, config.kickInterval(), this::outputGone);
     }
@@ -87,7 +100,7 @@ final class QuicMessageStream implements MessageStream {
         Thread opener = Thread.currentThread();
         if (!deadline.onExpiry(opener::interrupt)) {
             deadline.close();
-            throw timeout("opening a stream to " + peer, null);
+            throw timeoutError("opening a stream to " + peer, "the session " + deadline.reason(), null);
         }
         QuicStream stream;
         try {
@@ -97,7 +110,7 @@ final class QuicMessageStream implements MessageStream {
             deadline.close();
             if (deadline.expired()) {
                 Thread.interrupted(); // our own watchdog's interrupt, not the caller's
-                throw timeout("opening a stream to " + peer, e);
+                throw timeoutError("opening a stream to " + peer, "the session " + deadline.reason(), e);
             }
             throw new SyncException(SyncError.TRANSPORT, "opening a stream to " + peer + " failed: " + e.getMessage(), e);
         }
@@ -134,6 +147,7 @@ final class QuicMessageStream implements MessageStream {
             writer.writeFrame(message);
             return null;
         });
+        deadline.progress();
     }
 
     @Override
@@ -156,6 +170,14 @@ final class QuicMessageStream implements MessageStream {
             }
             throw e;
         }
+        deadline.progress();
+        if (!receivedAny) {
+            receivedAny = true;
+            SessionDeadline first = firstResponse;
+            if (first != null) {
+                first.close();
+            }
+        }
         if (frame.isEmpty() || frame.get().length == 0) {
             peerFinished = true; // the peer's end frame (or its FIN)
             return Optional.empty();
@@ -174,6 +196,7 @@ final class QuicMessageStream implements MessageStream {
             writer.writeFrame(END);
             return null;
         });
+        deadline.progress();
         finished = true;
     }
 
@@ -197,6 +220,8 @@ final class QuicMessageStream implements MessageStream {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        onClose.run();
+        closeFirstResponse();
         stream.abortReading(peerFinished ? ENDED_NORMALLY : SyncError.TRANSPORT.code());
         kicker.kick(); // if the peer has already ended our send side, this finds out and the stream is done
     }
@@ -209,8 +234,10 @@ final class QuicMessageStream implements MessageStream {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        onClose.run();
         kicker.stop();
         deadline.close();
+        closeFirstResponse();
         stream.abortReading(reason.code());
         stream.resetStream(reason.code());
     }
@@ -232,6 +259,45 @@ final class QuicMessageStream implements MessageStream {
         deadline.close();
         deadline = narrowed;
         armWatchdog(false);
+    }
+
+    /**
+     * Starts a new session deadline in place of the current one: for a stream the listener
+     * held under the auth bound while its connection finished authenticating.
+     */
+    void restartDeadline(SessionDeadline next) throws SyncException {
+        deadline.close();
+        deadline = next;
+        armWatchdog(false);
+    }
+
+    /**
+     * Requires the peer's first message within timeout (on a connection that sat in the pool,
+     * whose path may have died meanwhile); if it does not come, the stream is aborted and the
+     * blocked call fails with TIMEOUT, and {@link #firstResponseMissed()} says why.
+     */
+    void expectFirstResponseWithin(Duration timeout) {
+        SessionDeadline first = SessionDeadline.fixed(timer, timeout);
+        firstResponse = first;
+        first.onExpiry(() -> {
+            firstResponseMissed = true;
+            expire();
+        });
+    }
+
+    /** Runs action once when the stream is closed or aborted (set right after opening, before any use). */
+    void onClose(Runnable action) {
+        onClose = action;
+    }
+
+    /** Whether the stream was aborted because the peer's first message did not come in time. */
+    boolean firstResponseMissed() {
+        return firstResponseMissed;
+    }
+
+    /** Whether anything (a message or the end of the messages) came from the peer. */
+    boolean receivedAnything() {
+        return receivedAny;
     }
 
     /** The stream's QUIC id, for log lines. */
@@ -283,7 +349,7 @@ final class QuicMessageStream implements MessageStream {
             // kwik wakes a blocked reader or writer by interrupting its thread when the stream ends, is reset or
             // aborted, at times once more just as the call wakes anyway: that interrupt is never for the caller.
             Thread.interrupted();
-            if (deadline.expired()) {
+            if (timedOut()) {
                 throw timeout(what + " " + peer, e);
             }
             abort(SyncError.TRANSPORT);
@@ -294,7 +360,7 @@ final class QuicMessageStream implements MessageStream {
     }
 
     private void checkUsable(String what) throws SyncException {
-        if (deadline.expired()) {
+        if (timedOut()) {
             throw timeout(what + " " + peer, null);
         }
         if (closed.get()) {
@@ -303,21 +369,49 @@ final class QuicMessageStream implements MessageStream {
         }
     }
 
+    private boolean timedOut() {
+        return deadline.expired() || firstResponseMissed;
+    }
+
+    private void closeFirstResponse() {
+        SessionDeadline first = firstResponse;
+        if (first != null) {
+            first.close();
+        }
+    }
+
+    private SyncException timeout(String what, Throwable cause) {
+        String why = firstResponseMissed
+                ? "no first answer within the first-response timeout on a reused connection (the path may have changed)"
+                : "the session " + deadline.reason();
+        return timeoutError(what, why, cause);
+    }
+
+    private static SyncException timeoutError(String what, String why, Throwable cause) {
+        return new SyncException(SyncError.TIMEOUT, what + " timed out: " + why, cause);
+    }
+
     /**
      * kwik's output as the frame writer needs it. Nothing happens after a frame's last byte:
      * once the peer has that byte it may stop reading, and kwik then fails any further call, so
      * an empty write (the body of our end frame) and flush (kwik sends at once anyway) are
-     * skipped.
+     * skipped. Long writes go in chunks of {@value TransportConfig#PROGRESS_BYTES}, each
+     * progress once kwik took it.
      */
-    private static final class Unflushed extends FilterOutputStream {
+    private final class Unflushed extends FilterOutputStream {
         Unflushed(OutputStream out) {
             super(out);
         }
 
         @Override
         public void write(byte[] data, int offset, int length) throws IOException {
-            if (length > 0) {
-                out.write(data, offset, length);
+            for (int done = 0; done < length; ) {
+                int chunk = Math.min(length - done, TransportConfig.PROGRESS_BYTES);
+                out.write(data, offset + done, chunk);
+                done += chunk;
+                if (done < length) {
+                    deadline.progress();
+                }
             }
         }
 
@@ -325,7 +419,38 @@ final class QuicMessageStream implements MessageStream {
         public void flush() {}
     }
 
-    private static SyncException timeout(String what, Throwable cause) {
-        return new SyncException(SyncError.TIMEOUT, what + " passed the session deadline", cause);
+    /** kwik's input, reporting progress every {@value TransportConfig#PROGRESS_BYTES} bytes read. */
+    private final class Progressing extends FilterInputStream {
+        private int sinceProgress;
+
+        Progressing(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                count(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = in.read(buffer, offset, length);
+            if (n > 0) {
+                count(n);
+            }
+            return n;
+        }
+
+        private void count(int n) {
+            sinceProgress += n;
+            if (sinceProgress >= TransportConfig.PROGRESS_BYTES) {
+                sinceProgress = 0;
+                deadline.progress();
+            }
+        }
     }
 }

@@ -12,6 +12,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import tech.kwik.core.QuicConnection;
 import tech.kwik.core.QuicStream;
 import tech.kwik.core.server.ApplicationProtocolConnection;
@@ -29,7 +32,11 @@ import tech.kwik.core.server.ServerConnector;
  * authentication exchange, which marks the connection authenticated for that team. Any other
  * stream is a sync stream: it is refused with {@link SyncError#AUTH_FAILED} while its
  * connection is authenticated for no team at all, and otherwise handed to the
- * {@link SyncStreamHandler}, which must check the team its request names.
+ * {@link SyncStreamHandler}, which must check the team its request names. A client sends its
+ * sync request right behind its proof, without waiting for our verdict (one round trip less),
+ * so both checks first wait, for at most the auth timeout, until the exchanges in progress on
+ * the connection have ended; nothing of a sync stream is read past its first frame, nor
+ * answered, before then.
  *
  * <p>kwik's server calls {@code System.exit} when its socket fails; the listener's socket
  * ({@link GuardedDatagramSocket}) never lets it.
@@ -158,7 +165,7 @@ public final class SyncListener implements AutoCloseable {
     static ServerConnectionConfig serverConfig(TransportConfig config) {
         // Every window is set: kwik's builder defaults them to 0, which it raises to only 5 KiB.
         return ServerConnectionConfig.builder()
-                .maxIdleTimeout((int) config.idleTimeout().toMillis())
+                .maxIdleTimeout((int) config.connectionIdleTimeout().toMillis())
                 .maxOpenPeerInitiatedBidirectionalStreams(config.maxPeerStreams())
                 .maxOpenPeerInitiatedUnidirectionalStreams(0)
                 .maxBidirectionalStreamBufferSize(config.streamReceiveWindow())
@@ -172,13 +179,13 @@ public final class SyncListener implements AutoCloseable {
     private void serve(PeerConnection connection, QuicStream quicStream) {
         QuicMessageStream stream;
         try {
-            stream = QuicMessageStream.accept(quicStream, connection.quic, connection.peer,
-                    SessionDeadline.start(timer, config.sessionDeadline()), config, timer);
+            stream = QuicMessageStream.accept(quicStream, connection.quic, connection.peer, sessionDeadline(), config, timer);
         } catch (SyncException e) {
             return; // the deadline passed before we got to it; the stream is aborted already
         }
         try (stream) {
-            if (connection.teams.isEmpty()) {
+            boolean narrowed = connection.teams.isEmpty();
+            if (narrowed) {
                 // A peer that has proved nothing yet gets the auth timeout to speak, not a whole session.
                 stream.narrowDeadline(config.authTimeout());
             }
@@ -189,14 +196,22 @@ public final class SyncListener implements AutoCloseable {
             }
             if (AuthCodec.isAuthFrame(first.get())) {
                 stream.narrowDeadline(config.authTimeout());
-                responder.respond(stream, first.get(), connection.remote.getAddress(), connection.teams::add);
+                connection.authStarted();
+                try {
+                    responder.respond(stream, first.get(), connection.remote.getAddress(), connection::proved);
+                } finally {
+                    connection.authEnded();
+                }
                 return;
             }
-            if (connection.teams.isEmpty()) {
+            if (!connection.awaitAnyTeam()) {
                 LOG.log(Level.WARNING, "refused sync stream {0} from {1}: the connection has not authenticated for any team",
                         stream.streamId(), connection.peer);
                 stream.abort(SyncError.AUTH_FAILED);
                 return;
+            }
+            if (narrowed) {
+                stream.restartDeadline(sessionDeadline()); // authenticated meanwhile: from here on a session like any other
             }
             stream.unread(first.get());
             handler.handle(stream, connection);
@@ -207,12 +222,19 @@ public final class SyncListener implements AutoCloseable {
         }
     }
 
+    private SessionDeadline sessionDeadline() {
+        return SessionDeadline.start(timer, config.idleTimeout(), config.maxSessionTime());
+    }
+
     /** One QUIC connection: where it comes from and which teams it has authenticated for. */
     private final class PeerConnection implements ApplicationProtocolConnection, ConnectionContext {
         private final QuicConnection quic;
         private final InetSocketAddress remote;
         private final String peer;
         private final Set<GraphId> teams = ConcurrentHashMap.newKeySet();
+        private final ReentrantLock authLock = new ReentrantLock();
+        private final Condition authDone = authLock.newCondition();
+        private int authsInProgress;
 
         PeerConnection(QuicConnection quic) {
             this.quic = quic;
@@ -232,9 +254,68 @@ public final class SyncListener implements AutoCloseable {
             return remote;
         }
 
+        /**
+         * Whether the peer proved it is in team, once the exchanges in progress on this
+         * connection have ended (for at most the auth timeout): its request may have overtaken
+         * the verdict on its proof.
+         */
         @Override
         public boolean isAuthenticated(GraphId team) {
-            return teams.contains(team);
+            return awaitAuthenticated(() -> teams.contains(team));
+        }
+
+        /** Whether the peer proved it is in some team, waiting as {@link #isAuthenticated} does. */
+        boolean awaitAnyTeam() {
+            return awaitAuthenticated(() -> !teams.isEmpty());
+        }
+
+        void authStarted() {
+            authLock.lock();
+            try {
+                authsInProgress++;
+            } finally {
+                authLock.unlock();
+            }
+        }
+
+        /** The peer proved it is in team: streams waiting for that go on at once. */
+        void proved(GraphId team) {
+            authLock.lock();
+            try {
+                teams.add(team);
+                authDone.signalAll();
+            } finally {
+                authLock.unlock();
+            }
+        }
+
+        void authEnded() {
+            authLock.lock();
+            try {
+                authsInProgress--;
+                authDone.signalAll();
+            } finally {
+                authLock.unlock();
+            }
+        }
+
+        private boolean awaitAuthenticated(BooleanSupplier proved) {
+            if (proved.getAsBoolean()) {
+                return true;
+            }
+            long left = config.authTimeout().toNanos();
+            authLock.lock();
+            try {
+                while (!proved.getAsBoolean() && authsInProgress > 0 && left > 0) {
+                    left = authDone.awaitNanos(left);
+                }
+                return proved.getAsBoolean();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return proved.getAsBoolean();
+            } finally {
+                authLock.unlock();
+            }
         }
     }
 }

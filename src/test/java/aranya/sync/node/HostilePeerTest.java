@@ -270,8 +270,8 @@ class HostilePeerTest {
     }
 
     /** The victim serves the team, founded with the honest node and the insider key as members; the honest node holds its graph. */
-    private void startVictim(Duration sessionTimeout) throws Exception {
-        victim = nodes.server(sessionTimeout);
+    private void startVictim(Duration idleTimeout) throws Exception {
+        victim = nodes.server(idleTimeout);
         honest = nodes.client();
         team = victim.createTeam(List.of(honest.devicePublicKey(), insider.publicKey()));
         honest.joinTeam(team);

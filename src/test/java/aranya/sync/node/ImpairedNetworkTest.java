@@ -76,7 +76,7 @@ class ImpairedNetworkTest {
     void aPeerThatGoesSilentMidSyncFailsTheSyncWithTimeout() throws Exception {
         try (Nodes nodes = new Nodes(dir)) {
             SyncNode server = nodes.server();
-            SyncNode client = nodes.add(nodes.builder().sessionTimeout(Duration.ofSeconds(3)).open());
+            SyncNode client = nodes.add(nodes.builder().idleTimeout(Duration.ofSeconds(3)).open());
             GraphId team = Nodes.team(server, client);
             try (ImpairedUdpLink link = new ImpairedUdpLink(server.listenAddress().orElseThrow(), Impairment.NONE, SEED)) {
                 PeerAddress throughLink = PeerAddress.of(link.address());
