@@ -88,6 +88,7 @@ final class QuicMessageStream implements MessageStream {
         this.reader = new FrameReader(new Progressing(stream.getInputStream()), config.maxMessageSize());
         this.writer = new FrameWriter(new Unflushed(stream.getOutputStream()), config.maxMessageSize());
         this.kicker = new StreamKicker(stream.getOutputStream(), timer, config.kickInterval(), this::outputGone);
+        watchSending(deadline);
     }
 
     /**
@@ -268,6 +269,7 @@ final class QuicMessageStream implements MessageStream {
     void restartDeadline(SessionDeadline next) throws SyncException {
         deadline.close();
         deadline = next;
+        watchSending(next);
         armWatchdog(false);
     }
 
@@ -298,6 +300,13 @@ final class QuicMessageStream implements MessageStream {
     /** Whether anything (a message or the end of the messages) came from the peer. */
     boolean receivedAnything() {
         return receivedAny;
+    }
+
+    /** Lets session's deadline see the connection send (see {@link SessionDeadline#watchSending}). */
+    private void watchSending(SessionDeadline session) {
+        if (connection != null) { // null only for the fake streams of unit tests
+            session.watchSending(() -> connection.getStats().dataBytesSent());
+        }
     }
 
     /** The stream's QUIC id, for log lines. */

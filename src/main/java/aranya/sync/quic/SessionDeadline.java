@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * The watchdog of one session. kwik has no read timeout and ignores interrupts in reads, so
@@ -18,6 +19,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * whose peer went silent ends one idle timeout after the last sign of life. A step that must
  * not be stretched (team authentication) gets a {@link #fixed} deadline instead, which
  * ignores progress.
+ *
+ * <p>One case needs more: a side that wrote its last message and now waits for the answer.
+ * Its last bytes may still be leaving (up to kwik's 50 KiB send buffer plus a congestion
+ * window), and the peer answers only after reading them; kwik tells no one when a stream's
+ * data is acknowledged. So if the connection has sent stream data since the last progress
+ * ({@link #watchSending}; kwik sends new data only as acknowledgements open its congestion
+ * window), the deadline is extended once, by one more idle timeout. A peer that vanished with
+ * our data in flight (kwik's retransmissions count as sending too) is therefore found within
+ * at most twice the idle timeout, never later.
  */
 final class SessionDeadline implements AutoCloseable {
     private final TransportTimer timer;
@@ -27,6 +37,10 @@ final class SessionDeadline implements AutoCloseable {
     private final long capNanos;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile long lastProgressNanos;
+    private volatile LongSupplier dataBytesSent = () -> 0;
+    private volatile long sentAtLastProgress;
+    /** The lastProgressNanos the one extension was granted at; the extension lapses with the next progress. */
+    private volatile long extendedAt = Long.MIN_VALUE;
     private TransportTimer.Task watchdog;
     private Runnable onExpiry = () -> {};
     private String reason = "";
@@ -70,7 +84,17 @@ final class SessionDeadline implements AutoCloseable {
 
     /** Records progress now: a whole message, or a large part of one, moved in either direction. */
     void progress() {
+        sentAtLastProgress = dataBytesSent.getAsLong();
         lastProgressNanos = System.nanoTime();
+    }
+
+    /**
+     * Tells the deadline how many stream data bytes the session's connection has sent so far,
+     * for the one extension a side waiting on its own outgoing tail gets (see the class comment).
+     */
+    void watchSending(LongSupplier connectionDataBytesSent) {
+        dataBytesSent = connectionDataBytesSent;
+        sentAtLastProgress = connectionDataBytesSent.getAsLong();
     }
 
     /** Time left if no progress is made from now on, never negative. */
@@ -149,13 +173,17 @@ final class SessionDeadline implements AutoCloseable {
                 return;
             }
             long left = remainingNanos();
+            long since = lastProgressNanos;
+            if (left <= 0 && !capPassed() && extendedAt != since && dataBytesSent.getAsLong() != sentAtLastProgress) {
+                extendedAt = since; // our last data is still leaving: the answer waits for it (class comment)
+                left = remainingNanos();
+            }
             if (left > 0) {
                 watchdog = timer.after(Duration.ofNanos(left), this::check);
                 return;
             }
             expired = true;
-            boolean capPassed = capNanos != Long.MAX_VALUE && System.nanoTime() - capNanos >= 0;
-            reason = capPassed ? (idleNanos == Long.MAX_VALUE ? "ran out of time" : "reached the maximum session time")
+            reason = capPassed() ? (idleNanos == Long.MAX_VALUE ? "ran out of time" : "reached the maximum session time")
                     : "made no progress for " + TimeUnit.NANOSECONDS.toMillis(idleNanos) + " ms (the idle timeout)";
             onExpiry.run();
         } finally {
@@ -163,9 +191,15 @@ final class SessionDeadline implements AutoCloseable {
         }
     }
 
+    private boolean capPassed() {
+        return capNanos != Long.MAX_VALUE && System.nanoTime() - capNanos >= 0;
+    }
+
     private long remainingNanos() {
         long now = System.nanoTime();
-        long untilIdle = idleNanos == Long.MAX_VALUE ? Long.MAX_VALUE : lastProgressNanos + idleNanos - now;
+        long since = lastProgressNanos;
+        long untilIdle = idleNanos == Long.MAX_VALUE ? Long.MAX_VALUE
+                : since + (extendedAt == since ? 2 * idleNanos : idleNanos) - now;
         long untilCap = capNanos == Long.MAX_VALUE ? Long.MAX_VALUE : capNanos - now;
         return Math.max(0, Math.min(untilIdle, untilCap));
     }

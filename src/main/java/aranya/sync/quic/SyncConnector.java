@@ -281,19 +281,24 @@ public final class SyncConnector implements AutoCloseable {
             throw new IllegalStateException("the connector is closed");
         }
         String peer = peerName(host, port);
-        SessionDeadline deadline = SessionDeadline.start(timer, idleTimeout, config.maxSessionTime());
+        long started = System.nanoTime();
         Slot slot = slots.computeIfAbsent(peer, p -> new Slot());
         PooledConnection connection = null;
         boolean reused = false;
         try {
-            connection = slot.connection(host, port, peer, deadline);
+            // Connecting and authenticating have bounds of their own; the session's idle timeout starts after them.
+            connection = slot.connection(host, port, peer);
             reused = connection.used;
             connection.used = true;
             if (keepAlive.test(host, port)) {
                 connection.keepAlive();
             }
-            Optional<CompletableFuture<Void>> verdict = connection.authenticate(team, teamSecret, deadline);
-            deadline.progress(); // connecting and authenticating had bounds of their own; the session's begins now
+            Optional<CompletableFuture<Void>> verdict = connection.authenticate(team, teamSecret);
+            Optional<Duration> capLeft = config.maxSessionTime().map(cap -> cap.minusNanos(System.nanoTime() - started));
+            if (capLeft.isPresent() && (capLeft.get().isNegative() || capLeft.get().isZero())) {
+                throw timedOut("connecting and authenticating to " + peer + " took the whole maximum session time; the session");
+            }
+            SessionDeadline deadline = SessionDeadline.start(timer, idleTimeout, capLeft);
             QuicMessageStream stream = QuicMessageStream.open(connection.quic, peer, deadline, config, timer);
             connection.track(stream);
             if (reused) {
@@ -301,7 +306,6 @@ public final class SyncConnector implements AutoCloseable {
             }
             return new Opened(stream, connection, reused, verdict);
         } catch (SyncException e) {
-            deadline.close();
             if (connection != null) {
                 if (reused && !retried && pathFailure(e)) {
                     LOG.log(Level.INFO, "reusing the connection to {0} failed ({1}); retrying on a fresh connection", peer, e.getMessage());
@@ -347,12 +351,12 @@ public final class SyncConnector implements AutoCloseable {
         private final ReentrantLock lock = new ReentrantLock();
         private volatile PooledConnection current;
 
-        PooledConnection connection(String host, int port, String peer, SessionDeadline deadline) throws SyncException {
+        PooledConnection connection(String host, int port, String peer) throws SyncException {
             PooledConnection connection = current;
             if (connection != null && connection.usable()) {
                 return connection;
             }
-            if (!tryLock(lock, min(config.connectTimeout().plus(config.authTimeout()), deadline.remaining()))) {
+            if (!tryLock(lock, config.connectTimeout())) {
                 throw timedOut("waiting for the connection to " + peer);
             }
             try {
@@ -363,7 +367,7 @@ public final class SyncConnector implements AutoCloseable {
                 if (connection != null) {
                     connection.retire();
                 }
-                connection = connect(host, port, peer, deadline);
+                connection = connect(host, port, peer);
                 current = connection;
                 open.add(connection);
                 // Published before checking, as close() sets the flag before reading open: one of us closes it.
@@ -396,14 +400,10 @@ public final class SyncConnector implements AutoCloseable {
             }
         }
 
-        private PooledConnection connect(String host, int port, String peer, SessionDeadline deadline) throws SyncException {
-            Duration timeout = min(config.connectTimeout(), deadline.remaining());
-            if (timeout.toMillis() < 1) {
-                throw timedOut("connecting to " + peer);
-            }
+        private PooledConnection connect(String host, int port, String peer) throws SyncException {
             QuicClientConnection quic = null;
             try {
-                quic = kwikClient(host, port, config, timeout);
+                quic = kwikClient(host, port, config, config.connectTimeout());
                 quic.connect();
                 connectionsMade.incrementAndGet();
                 List<X509Certificate> chain = quic.getServerCertificateChain();
@@ -504,11 +504,11 @@ public final class SyncConnector implements AutoCloseable {
          *
          * @return the pending verdict, or empty if the connection was authenticated for team already
          */
-        Optional<CompletableFuture<Void>> authenticate(GraphId team, byte[] secret, SessionDeadline deadline) throws SyncException {
+        Optional<CompletableFuture<Void>> authenticate(GraphId team, byte[] secret) throws SyncException {
             if (authenticated.contains(team)) {
                 return Optional.empty();
             }
-            if (!tryLock(authLock, min(config.authTimeout(), deadline.remaining()))) {
+            if (!tryLock(authLock, config.authTimeout())) {
                 throw timedOut("waiting to authenticate to " + peer);
             }
             try {
