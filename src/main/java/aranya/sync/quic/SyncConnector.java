@@ -553,7 +553,4 @@ public final class SyncConnector implements AutoCloseable {
         }
     }
 
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
-    }
 }
