@@ -58,7 +58,6 @@ public final class SyncConnector implements AutoCloseable {
     /** Every connection not yet closed: pooled, and retired ones whose streams are still running. */
     private final Set<PooledConnection> open = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicInteger connectionsMade = new AtomicInteger();
 
     /** A connector with config that keeps no connection alive between sessions; it opens none until it needs one. */
     public SyncConnector(TransportConfig config) {
@@ -184,11 +183,6 @@ public final class SyncConnector implements AutoCloseable {
     /** Timer kicks issued on this connector's streams (kwik-notes §6.1), for diagnostics: one per stream per kick interval it lives. */
     public long kicksFired() {
         return timer.kicksFired();
-    }
-
-    /** QUIC connections this connector has made so far, for diagnostics and tests. */
-    public int connectionsMade() {
-        return connectionsMade.get();
     }
 
     /** Closes every connection; streams still open on them fail. Idempotent. */
@@ -405,7 +399,6 @@ public final class SyncConnector implements AutoCloseable {
             try {
                 quic = kwikClient(host, port, config, config.connectTimeout());
                 quic.connect();
-                connectionsMade.incrementAndGet();
                 List<X509Certificate> chain = quic.getServerCertificateChain();
                 if (chain == null || chain.isEmpty()) {
                     throw new SyncException(SyncError.TRANSPORT, peer + " presented no certificate");
