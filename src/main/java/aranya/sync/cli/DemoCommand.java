@@ -70,9 +70,9 @@ final class DemoCommand implements Main.CliCommand {
             report(out, "bob   <-> alice (bidirectional, one stream)", bob.syncNow(aliceAt, id, bidirectional));
             report(out, "carol <-> alice (bidirectional, one stream)", carol.syncNow(aliceAt, id, bidirectional));
 
-            boolean same = alice.head(id).equals(bob.head(id)) && bob.head(id).equals(carol.head(id))
+            boolean same = alice.heads(id).equals(bob.heads(id)) && bob.heads(id).equals(carol.heads(id))
                     && alice.commands(id).equals(bob.commands(id)) && bob.commands(id).equals(carol.commands(id));
-            out.println("all three graphs match: " + same + " (head " + alice.head(id).orElseThrow() + ")");
+            out.println("all three graphs match: " + same + " (heads " + alice.heads(id) + ")");
             out.println("braid order (the same on every node):");
             for (Command c : carol.commands(id)) {
                 out.println("  " + LogCommand.describe(c));

@@ -1,6 +1,7 @@
 package aranya.sync.cli;
 
 import aranya.sync.graph.Command;
+import aranya.sync.graph.GraphId;
 import aranya.sync.graph.Priority;
 import aranya.sync.graph.SignedContent;
 import aranya.sync.node.SyncNode;
@@ -20,7 +21,8 @@ final class LogCommand implements Main.CliCommand {
         return """
                 usage: aranya-sync log [--team TEAM] [--data DIR]
                   One line per command, parents first, concurrent commands by priority then id:
-                  the same order on every node that holds the same commands.""";
+                  the same order on every node that holds the same commands. The last line
+                  lists the graph's heads (several until this node next appends).""";
     }
 
     @Override
@@ -32,9 +34,11 @@ final class LogCommand implements Main.CliCommand {
     public int run(Args args, PrintStream out) throws Exception {
         args.allowFlags();
         try (SyncNode node = NodeOptions.open(args)) {
-            for (Command c : node.commands(NodeOptions.team(args, node))) {
+            GraphId team = NodeOptions.team(args, node);
+            for (Command c : node.commands(team)) {
                 out.println(describe(c));
             }
+            out.println("heads " + node.heads(team));
         }
         return 0;
     }

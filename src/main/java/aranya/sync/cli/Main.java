@@ -41,6 +41,7 @@ public final class Main {
         COMMANDS.put("sync", new SyncCommand());
         COMMANDS.put("peer", new PeerCommand());
         COMMANDS.put("status", new StatusCommand());
+        COMMANDS.put("repair", new RepairCommand());
         COMMANDS.put("demo", new DemoCommand());
     }
 

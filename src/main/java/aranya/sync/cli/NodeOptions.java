@@ -32,21 +32,33 @@ final class NodeOptions {
 
     /** The node of --data with the session bounds of --idle-timeout and --max-session-time, for commands that take them. */
     private static SyncNode.Builder builder(Args args) {
-        SyncNode.Builder builder = SyncNode.builder(dataDirectory(args));
+        SyncNode.Builder builder = SyncNode.builder(dataDirectory(args)).strictFileModes(strictFileModes());
         args.option("idle-timeout").map(PeerCommand::duration).ifPresent(builder::idleTimeout);
         args.option("max-session-time").map(PeerCommand::duration).ifPresent(builder::maxSessionTime);
         return builder;
     }
 
-    /** The team named by --team, or the node's only team. */
-    static GraphId team(Args args, SyncNode node) {
-        Optional<String> named = args.option("team");
-        if (named.isPresent()) {
+    /** Off only when ARANYA_SYNC_STRICT_MODES is "no": then key and secret files others can read are used, with a warning. */
+    private static boolean strictFileModes() {
+        return !"no".equals(System.getenv("ARANYA_SYNC_STRICT_MODES"));
+    }
+
+    /** The team named by --team, if any. */
+    static Optional<GraphId> namedTeam(Args args) {
+        return args.option("team").map(hex -> {
             try {
-                return GraphId.fromHex(named.get());
+                return GraphId.fromHex(hex);
             } catch (IllegalArgumentException e) {
                 throw new Args.UsageException("--team takes a 64-digit hex team id");
             }
+        });
+    }
+
+    /** The team named by --team, or the node's only team. */
+    static GraphId team(Args args, SyncNode node) {
+        Optional<GraphId> named = namedTeam(args);
+        if (named.isPresent()) {
+            return named.get();
         }
         Set<GraphId> teams = node.teams();
         if (teams.size() != 1) {

@@ -45,7 +45,7 @@ final class ServeCommand implements Main.CliCommand {
         for (GraphId team : node.teams()) {
             node.onCommands(team, batch -> {
                 synchronized (out) {
-                    out.println("team " + team + ": " + batch.size() + " new commands, head " + head(node, team));
+                    out.println("team " + team + ": " + batch.size() + " new commands, heads " + heads(node, team));
                 }
             });
         }
@@ -59,9 +59,9 @@ final class ServeCommand implements Main.CliCommand {
         return 0;
     }
 
-    private static String head(SyncNode node, GraphId team) {
+    private static String heads(SyncNode node, GraphId team) {
         try {
-            return node.head(team).map(Object::toString).orElse("(empty)");
+            return node.heads(team).toString();
         } catch (aranya.sync.SyncException e) {
             return "(" + e.getMessage() + ")";
         }

@@ -24,8 +24,8 @@ final class StatusCommand implements Main.CliCommand {
             out.println("data " + NodeOptions.dataDirectory(args).toAbsolutePath());
             out.println("device public key " + HexFormat.of().formatHex(node.devicePublicKey()));
             for (GraphId team : node.teams()) {
-                out.println("team " + team.toHex() + ": " + node.size(team) + " commands, head "
-                        + node.head(team).map(Object::toString).orElse("(empty: sync with a member)"));
+                out.println("team " + team.toHex() + ": " + node.size(team) + " commands, heads "
+                        + (node.heads(team).isEmpty() ? "(empty: sync with a member)" : node.heads(team)));
             }
             for (PeerFile.Entry e : new PeerFile(NodeOptions.dataDirectory(args)).read()) {
                 out.println("peer " + e.line());

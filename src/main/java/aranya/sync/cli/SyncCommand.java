@@ -57,7 +57,7 @@ final class SyncCommand implements Main.CliCommand {
                 out.printf("synced with %s (%s): received %d commands (%d new), sent %d, %d bytes, %d ms%n",
                         peer, bidirectional ? "bidirectional" : "unidirectional", s.received(), s.added(), s.sent(), s.bytes(),
                         (System.nanoTime() - start) / 1_000_000);
-                out.println("head " + node.head(team).map(Object::toString).orElse("(empty)"));
+                out.println("heads " + node.heads(team));
             }
         }
         return 0;

@@ -15,7 +15,8 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
 public final class DeviceKey {
     static final int PUBLIC_KEY_LENGTH = Ed25519.PUBLIC_KEY_SIZE;
     static final int SIGNATURE_LENGTH = Ed25519.SIGNATURE_SIZE;
-    private static final int SECRET_KEY_LENGTH = Ed25519.SECRET_KEY_SIZE;
+    /** Length of {@link #encoded()}. */
+    public static final int ENCODED_LENGTH = Ed25519.SECRET_KEY_SIZE;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final byte[] secretKey;
@@ -31,15 +32,15 @@ public final class DeviceKey {
 
     /** A fresh random key. */
     public static DeviceKey generate() {
-        byte[] secret = new byte[SECRET_KEY_LENGTH];
+        byte[] secret = new byte[ENCODED_LENGTH];
         RANDOM.nextBytes(secret);
         return new DeviceKey(secret);
     }
 
     /** Restores a key from {@link #encoded()}. */
     public static DeviceKey fromEncoded(byte[] encoded) {
-        if (encoded.length != SECRET_KEY_LENGTH) {
-            throw new IllegalArgumentException("an encoded device key is " + SECRET_KEY_LENGTH + " bytes, got " + encoded.length);
+        if (encoded.length != ENCODED_LENGTH) {
+            throw new IllegalArgumentException("an encoded device key is " + ENCODED_LENGTH + " bytes, got " + encoded.length);
         }
         return new DeviceKey(encoded.clone());
     }

@@ -16,12 +16,22 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.IntStream;
 
 /**
- * One team's command graph: verified, policy-checked, durable, with one head.
+ * One team's command graph: verified, policy-checked, durable, with a set of heads.
  *
  * <p>A batch of received commands ({@link #addCommands}) is all or nothing: duplicates are
  * skipped, any bad command fails the whole batch with a {@link SyncException} naming it, and
- * a good batch is stored (fsync'd by the file store) before the call returns. Diverging
- * heads are merged deterministically right after the batch, in the same atomic write.
+ * a good batch is stored (fsync'd by the file store) before the call returns.
+ *
+ * <p><b>Lazy merges.</b> Receiving never creates a merge: concurrent commands simply leave
+ * the graph with several heads (commands without children). Only {@link #append} needs one
+ * parent, so it first merges the heads with the <em>merge fold</em> and appends on top, all
+ * in one atomic write. The fold is a function of the head set alone, so every replica with
+ * the same heads writes byte-identical merge commands (Aranya's core does the same since
+ * its "lazy merges"): sort the heads by id, ascending, into a queue; while the queue holds
+ * two or more entries, take the front two, merge them ({@link Command#merge}, whose id is a
+ * hash of the two parent ids) and put the merge at the back. {@link #syntheticHead()} is the
+ * address the fold would end with, without writing it. Merge commands received from peers
+ * that merge eagerly are stored like any other command.
  *
  * <p>Thread-safe: reads share a lock, batches take it exclusively. Signatures are checked in
  * parallel before the lock is taken.
@@ -29,6 +39,8 @@ import java.util.stream.IntStream;
 public final class Graph implements AutoCloseable {
     /** Batches at least this long are verified on all cores. */
     private static final int PARALLEL_VERIFY_MIN = 8;
+    /** Sample places heads leave for what the peer is known to hold. */
+    private static final int SAMPLE_PEER_RESERVE = 10;
     /** Sample places kept for exponentially spaced ancestors (enough for 2^32 commands). */
     private static final int SAMPLE_SPREAD = 33;
 
@@ -41,6 +53,12 @@ public final class Graph implements AutoCloseable {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final java.util.concurrent.CopyOnWriteArrayList<java.util.function.Consumer<List<Command>>> listeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** The end of the fold over a head set (by ids, ascending): see {@link #foldedAddress}. */
+    private record Folded(List<CommandId> heads, Address end) {}
+
+    /** The last fold computed; readers share the lock, so it is replaced whole. */
+    private volatile Folded folded;
 
     /** A committed batch: its result and the new commands in it (merges included). */
     private record Committed(AddResult result, List<Command> added) {}
@@ -70,16 +88,12 @@ public final class Graph implements AutoCloseable {
                 }
             });
         } catch (IOException e) {
-            throw new SyncException(SyncError.STORAGE, "cannot read the store of graph " + graph.id, e);
+            throw new SyncException(SyncError.STORAGE, "cannot read the store of graph " + graph.id + ": " + e.getMessage(), e);
         }
         if (!failure.isEmpty()) {
             throw failure.get(0);
         }
-        if (graph.index.size() > 0 && graph.index.heads().length != 1) {
-            throw new SyncException(SyncError.STORAGE, "store of graph " + graph.id + " has "
-                    + graph.index.heads().length + " heads; every stored batch should end with one");
-        }
-        return graph;
+        return graph; // replay rebuilt the head set: the commands without children
     }
 
     private void restore(Command command) throws SyncException {
@@ -113,11 +127,29 @@ public final class Graph implements AutoCloseable {
         return read(index::size);
     }
 
-    /** The single head, or empty if the graph has no commands yet. */
-    public Optional<Address> head() {
+    /**
+     * The heads (the commands no other command names as a parent), ascending by id; empty if
+     * the graph has no commands yet. Two replicas hold the same commands exactly when they
+     * hold the same heads.
+     */
+    public List<Address> heads() {
+        return read(() -> addresses(sortedHeads()));
+    }
+
+    /**
+     * The address that stands for the whole head set (Aranya's "synthetic head"): the head
+     * itself when there is one, else the merge the fold (see the class comment) would end
+     * with, computed but not stored. Replicas with the same heads get the same address, and a
+     * replica that has appended on top of these heads holds it as a real merge command. Empty
+     * if the graph has no commands yet.
+     */
+    public Optional<Address> syntheticHead() {
         return read(() -> {
-            int[] heads = index.heads();
-            return heads.length == 0 ? Optional.<Address>empty() : Optional.of(index.address(heads[0]));
+            int[] heads = sortedHeads();
+            if (heads.length == 0) {
+                return Optional.<Address>empty();
+            }
+            return Optional.of(foldedAddress(heads));
         });
     }
 
@@ -150,12 +182,49 @@ public final class Graph implements AutoCloseable {
     }
 
     /**
+     * The given addresses that are stored here (at that max cut) and not an ancestor of another
+     * of them, each once, highest max cut first, at most limit: what a peer cache keeps of what
+     * a peer is known to hold. One read lock for the whole set.
+     */
+    public List<Address> newest(Collection<Address> addresses, int limit) {
+        return read(() -> {
+            List<Integer> candidates = new ArrayList<>(addresses.size());
+            for (Address a : addresses) {
+                int n = resolve(a);
+                if (n != GraphIndex.NONE) {
+                    candidates.add(n);
+                }
+            }
+            candidates.sort(Comparator.comparingLong((Integer n) -> index.maxCut(n)).reversed());
+            IntList kept = new IntList();
+            for (int n : candidates) {
+                if (kept.size() == limit) {
+                    break;
+                }
+                boolean covered = false;
+                for (int i = 0; i < kept.size() && !covered; i++) {
+                    // An ancestor has a lower max cut, so equal max cuts need no walk.
+                    covered = kept.get(i) == n || (index.maxCut(kept.get(i)) > index.maxCut(n) && index.isAncestorOrEqual(n, kept.get(i)));
+                }
+                if (!covered) {
+                    kept.add(n);
+                }
+            }
+            return addresses(kept.toArray());
+        });
+    }
+
+    /**
      * Every stored command that is neither an ancestor of nor equal to any of the known
      * addresses, parents first. Known addresses this graph does not hold (or whose max cut
      * is wrong) are ignored. This is what a responder sends.
      */
     public List<Command> missing(Collection<Address> known) {
         return read(() -> {
+            int[] heads = sortedHeads();
+            if (heads.length > 1 && known.contains(headSetMarker(heads))) {
+                return List.<Command>of(); // the requester holds exactly our heads
+            }
             int[] numbers = index.missing(known);
             List<Command> out = new ArrayList<>(numbers.length);
             for (int n : numbers) {
@@ -166,34 +235,61 @@ public final class Graph implements AutoCloseable {
     }
 
     /**
-     * The requester's sample, at most limit addresses: the given peer heads that are stored
-     * here; then, as Aranya's {@code SyncRequester} does, the heads (and, unlike Aranya, the
-     * first commands) of local segments breadth-first back from the head, skipping what the
-     * peer heads cover; then ancestors of
-     * the head at exponentially growing distances, down to the init command, so that a
-     * responder that lacks our newest commands still finds a recent common point.
+     * The requester's sample, at most limit addresses. With several heads it starts with the
+     * head-set marker: the synthetic head's id with max cut 0. No real command has that
+     * address (only the init command has max cut 0, and its id is the graph id), so a
+     * responder never takes it for a command we hold (one that has merged these heads holds
+     * the synthetic head as a real merge, which we lack), while a responder with the same
+     * heads builds the same marker and knows we lack nothing, however many heads there are.
+     * Then every head (those among the given peer heads first), leaving 10 places, so that a
+     * responder that holds them sends exactly what we lack; then the given peer heads that are
+     * stored here; then, as Aranya's
+     * {@code SyncRequester} does, the heads (and, unlike Aranya, the first commands) of local
+     * segments breadth-first back from the heads, skipping what the peer heads cover; then
+     * ancestors of the first head at exponentially growing distances, down to the init
+     * command, so that a responder that lacks our newest commands still finds a recent common
+     * point.
      */
     public List<Address> sample(Collection<Address> peerHeads, int limit) {
         return read(() -> {
-            java.util.LinkedHashSet<Integer> picked = new java.util.LinkedHashSet<>();
-            IntList cached = new IntList();
+            List<Address> out = new ArrayList<>(limit);
+            int[] heads = sortedHeads();
+            if (heads.length > 1 && limit > 1) {
+                out.add(headSetMarker(heads));
+            }
+            int room = limit - out.size();
+            java.util.LinkedHashSet<Integer> held = new java.util.LinkedHashSet<>();
             for (Address a : peerHeads) {
                 int n = resolve(a);
-                if (n != GraphIndex.NONE && picked.size() < limit) {
+                if (n != GraphIndex.NONE) {
+                    held.add(n);
+                }
+            }
+            // Heads the peer is known to hold first: when they do not all fit, those are the
+            // ones that keep the responder from resending.
+            java.util.LinkedHashSet<Integer> picked = new java.util.LinkedHashSet<>();
+            for (int pass = 0; pass < 2; pass++) {
+                for (int i = 0; i < heads.length && picked.size() < room - SAMPLE_PEER_RESERVE; i++) {
+                    if (held.contains(heads[i]) == (pass == 0)) {
+                        picked.add(heads[i]);
+                    }
+                }
+            }
+            IntList cached = new IntList();
+            for (int n : held) {
+                if (picked.size() < room) {
                     picked.add(n);
                     cached.add(n);
                 }
             }
-            int[] heads = index.heads();
             if (heads.length > 0) {
-                int spread = Math.min(SAMPLE_SPREAD, (limit - picked.size()) / 2);
-                picked.addAll(index.segmentHeadsBreadthFirst(limit - picked.size() - spread, cached.toArray()));
-                IntList far = index.exponentialAncestors(heads[0], limit - picked.size());
-                for (int i = 0; i < far.size() && picked.size() < limit; i++) {
+                int spread = Math.min(SAMPLE_SPREAD, (room - picked.size()) / 2);
+                picked.addAll(index.segmentHeadsBreadthFirst(room - picked.size() - spread, cached.toArray()));
+                IntList far = index.exponentialAncestors(heads[0], room - picked.size());
+                for (int i = 0; i < far.size() && picked.size() < room; i++) {
                     picked.add(far.get(i));
                 }
             }
-            List<Address> out = new ArrayList<>(picked.size());
             for (int n : picked) {
                 out.add(index.address(n));
             }
@@ -201,7 +297,12 @@ public final class Graph implements AutoCloseable {
         });
     }
 
-    /** All commands in braid order (parents first, merges left out), as of this call. */
+    /**
+     * All commands in braid order (parents first, merges left out), as of this call. With
+     * several heads this is the order the graph will have once they are merged, whichever
+     * merges do it: merge commands have the lowest priority, so the braid passes through them
+     * before any other command and only the heads below them matter.
+     */
     public List<Command> weave() throws SyncException {
         Lock r = lock.readLock();
         r.lock();
@@ -210,7 +311,7 @@ public final class Graph implements AutoCloseable {
             if (heads.length == 0) {
                 return List.of();
             }
-            int[] order = Weave.order(index, heads[0]);
+            int[] order = Weave.order(index, heads);
             List<Command> out = new ArrayList<>(order.length);
             for (int n : order) {
                 out.add(index.command(n));
@@ -222,7 +323,9 @@ public final class Graph implements AutoCloseable {
     }
 
     /**
-     * Authors a new command on top of the head, signed by author, and stores it.
+     * Authors a new command on top of the heads, signed by author, and stores it. With several
+     * heads it first merges them with the fold (see the class comment) and stores those merges
+     * in the same atomic write, before the command.
      *
      * @throws SyncException POLICY_REJECTED if author may not write, STORAGE if it cannot be stored
      */
@@ -232,12 +335,17 @@ public final class Graph implements AutoCloseable {
         Lock w = lock.writeLock();
         w.lock();
         try {
-            int[] heads = index.heads();
+            int[] heads = sortedHeads();
             if (heads.length == 0) {
                 throw new SyncException(SyncError.NO_SUCH_GRAPH, "graph " + id + " has no init command yet");
             }
-            Command command = Command.action(author, index.address(heads[0]), priority, kind, fields);
-            committed = commit(List.of(command), new SignedContent[] {command.verify().orElseThrow()});
+            List<Command> batch = foldMerges(heads);
+            Address parent = batch.isEmpty() ? index.address(heads[0]) : batch.getLast().address();
+            Command command = Command.action(author, parent, priority, kind, fields);
+            batch.add(command);
+            SignedContent[] contents = new SignedContent[batch.size()];
+            contents[batch.size() - 1] = command.verify().orElseThrow();
+            committed = commit(batch, contents);
             appended = command;
         } finally {
             w.unlock();
@@ -263,9 +371,9 @@ public final class Graph implements AutoCloseable {
 
     /**
      * Calls listener after every committed batch, received or local, with the batch's new
-     * commands in order (merges left out). It runs on the committing thread after the graph
-     * is unlocked, so it may read the graph; it should return quickly. Close the returned
-     * handle to stop the calls.
+     * commands in order (merge commands left out). It runs on the committing thread after the
+     * graph is unlocked, so it may read the graph; it should return quickly. Close the
+     * returned handle to stop the calls.
      */
     public AutoCloseable onCommitted(java.util.function.Consumer<List<Command>> listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -330,12 +438,10 @@ public final class Graph implements AutoCloseable {
                 added.add(c);
             }
             if (added.isEmpty()) {
-                return new Committed(new AddResult(0, 0, index.address(index.heads()[0])), List.of());
+                return new Committed(new AddResult(0, addresses(sortedHeads())), List.of());
             }
-            int received = added.size();
-            added.addAll(mergeHeads(mark));
             store.append(added);
-            return new Committed(new AddResult(received, added.size() - received, index.address(index.heads()[0])), added);
+            return new Committed(new AddResult(added.size(), addresses(sortedHeads())), added);
         } catch (IOException e) {
             undo(mark, grantedInBatch);
             throw new SyncException(SyncError.STORAGE, "cannot store a batch of graph " + id, e);
@@ -401,36 +507,62 @@ public final class Graph implements AutoCloseable {
         }
     }
 
+    /** The head numbers, ascending by command id: the order the fold starts from. */
+    private int[] sortedHeads() {
+        return IntStream.of(index.heads()).boxed().sorted(Comparator.comparing(index::id)).mapToInt(Integer::intValue).toArray();
+    }
+
+    private List<Address> addresses(int[] numbers) {
+        List<Address> out = new ArrayList<>(numbers.length);
+        for (int n : numbers) {
+            out.add(index.address(n));
+        }
+        return List.copyOf(out);
+    }
+
     /**
-     * Merges the heads left by a batch back into one: the new heads in ascending id order,
-     * two at a time with each merge queued at the back (as Aranya's commit does), then the
-     * result with the head the graph had before the batch if that is still a head.
+     * The merge commands of the fold over heads (sorted by id), in the order they must be
+     * stored: the last one is the single parent of whatever is appended next. Empty for one head.
      */
-    private List<Command> mergeHeads(GraphIndex.Mark mark) {
-        List<Command> merges = new ArrayList<>();
-        int[] before = mark.heads();
-        int oldHead = before.length == 1 ? before[0] : GraphIndex.NONE;
-        List<Integer> queue = new ArrayList<>();
-        for (int h : index.heads()) {
-            if (h != oldHead) {
-                queue.add(h);
-            }
+    private List<Command> foldMerges(int[] heads) {
+        List<Command> merges = new ArrayList<>(Math.max(0, heads.length - 1));
+        java.util.ArrayDeque<Address> queue = new java.util.ArrayDeque<>();
+        for (int h : heads) {
+            queue.add(index.address(h));
         }
-        queue.sort(Comparator.comparing(index::id));
         while (queue.size() > 1) {
-            queue.add(merge(queue.remove(0), queue.remove(0), merges));
-        }
-        if (queue.size() == 1 && index.heads().length > 1) {
-            merge(queue.get(0), oldHead, merges);
+            Command m = Command.merge(queue.poll(), queue.poll());
+            merges.add(m);
+            queue.add(m.address());
         }
         return merges;
     }
 
-    private int merge(int a, int b, List<Command> merges) {
-        Command m = Command.merge(index.address(a), index.address(b));
-        merges.add(m);
-        int left = index.indexOf(((Prior.Merge) m.parent()).left().id());
-        return index.add(m, left, left == a ? b : a);
+    /** The sample entry that says "my heads are exactly these": see {@link #sample}. */
+    private Address headSetMarker(int[] heads) {
+        return new Address(foldedAddress(heads).id(), 0);
+    }
+
+    /**
+     * Where the fold over heads (sorted by id) ends: the head itself, or the last merge's
+     * address. Every sync asks for it (sample and responder), so the last answer is kept with
+     * the head ids it was computed for.
+     */
+    private Address foldedAddress(int[] heads) {
+        if (heads.length == 1) {
+            return index.address(heads[0]);
+        }
+        List<CommandId> ids = new ArrayList<>(heads.length);
+        for (int h : heads) {
+            ids.add(index.id(h));
+        }
+        Folded last = folded;
+        if (last != null && last.heads().equals(ids)) {
+            return last.end();
+        }
+        Address end = foldMerges(heads).getLast().address();
+        folded = new Folded(ids, end);
+        return end;
     }
 
     private void undo(GraphIndex.Mark mark, List<KeyId> grantedInBatch) {

@@ -271,7 +271,7 @@ final class GraphIndex implements DagView {
 
     /**
      * The responder's query: every command that is neither an ancestor of nor equal to any
-     * of the given commands, parents first. Walks back from the head over segments in
+     * of the given commands, parents first. Walks back from the heads over segments in
      * descending max cut, carrying a covered flag (ancestor of a known command) and deciding
      * each segment's range only after every location above it is done, as Aranya's
      * find_needed_segments does. It stops once nothing uncovered is left that could matter,
@@ -362,7 +362,7 @@ final class GraphIndex implements DagView {
         return out;
     }
 
-    /** The last and first command of each segment, breadth-first back from the head: the requester's sample. */
+    /** The last and first command of each segment, breadth-first back from the heads: the requester's sample. */
     List<Integer> segmentHeadsBreadthFirst(int limit, int[] skipBelow) {
         List<Integer> out = new ArrayList<>();
         Set<Integer> seenSegments = new HashSet<>();

@@ -15,7 +15,12 @@ import java.util.PriorityQueue;
  * commands, the one with the lowest key comes last. Two finalize commands in the heap at
  * once are concurrent, which is {@link SyncError#PARALLEL_FINALIZE}.
  *
- * <p>Walking the whole ancestry of the head in one pass gives the same order as Aranya's
+ * <p>A graph with several heads is woven from all of them at once, as if they were the
+ * parents of one merge: merge commands have the lowest priority, so whatever merges later
+ * join these heads, the walk passes through those merges first, leaves exactly these heads
+ * in the heap, and goes on as here. So the order is the same before and after the merges.
+ *
+ * <p>Walking the whole ancestry of the heads in one pass gives the same order as Aranya's
  * merge-by-merge evaluation: whenever the heap holds a single strand, every command left is
  * an ancestor of it, which is exactly where Aranya's braid stops and reuses the base's order.
  * "No remaining strand descends from the parent" is tracked with child counts over the
@@ -24,16 +29,19 @@ import java.util.PriorityQueue;
 final class Weave {
     private Weave() {}
 
-    /** The forward weave of all ancestors of head (inclusive), merge commands left out. */
-    static int[] order(DagView dag, int head) throws SyncException {
-        int[] pendingChildren = countChildren(dag, head);
+    /** The forward weave of all ancestors of the heads (inclusive), merge commands left out. */
+    static int[] order(DagView dag, int... heads) throws SyncException {
+        int[] pendingChildren = countChildren(dag, heads);
         Comparator<Integer> byKey = Comparator.<Integer, Priority>comparing(dag::priority).thenComparing(dag::id);
         PriorityQueue<Integer> heap = new PriorityQueue<>(byKey);
-        IntList backwards = new IntList(head + 1);
+        IntList backwards = new IntList(pendingChildren.length);
         int finalizesInHeap = 0;
-        heap.add(head);
-        if (dag.priority(head) instanceof Priority.Finalize) {
-            finalizesInHeap++;
+        for (int head : heads) {
+            heap.add(head);
+            if (dag.priority(head) instanceof Priority.Finalize && ++finalizesInHeap > 1) {
+                throw new SyncException(SyncError.PARALLEL_FINALIZE,
+                        "finalize command " + dag.id(head) + " is concurrent with another finalize command");
+            }
         }
         while (!heap.isEmpty()) {
             int tip = heap.poll();
@@ -63,16 +71,18 @@ final class Weave {
     }
 
     /**
-     * For every ancestor of head, how many of its children are also ancestors of head (-1 for
-     * nodes that are not ancestors). Parents are numbered below their children, so every
-     * ancestor of head has a number of at most head.
+     * For every ancestor of the heads, how many of its children are also such ancestors (-1
+     * for nodes that are not ancestors). Parents are numbered below their children, so every
+     * ancestor of a head has a number of at most the highest head's.
      */
-    private static int[] countChildren(DagView dag, int head) {
-        int[] children = new int[head + 1];
+    private static int[] countChildren(DagView dag, int[] heads) {
+        int[] children = new int[java.util.Arrays.stream(heads).max().orElse(-1) + 1];
         java.util.Arrays.fill(children, -1);
         IntList stack = new IntList();
-        children[head] = 0;
-        stack.add(head);
+        for (int head : heads) {
+            children[head] = 0;
+            stack.add(head);
+        }
         while (stack.size() > 0) {
             int node = stack.last();
             stack.truncate(stack.size() - 1);

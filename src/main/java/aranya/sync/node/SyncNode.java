@@ -8,9 +8,11 @@ import aranya.sync.graph.Command;
 import aranya.sync.graph.DeviceKey;
 import aranya.sync.graph.Graph;
 import aranya.sync.graph.GraphId;
+import aranya.sync.graph.GraphStore;
 import aranya.sync.graph.Priority;
 import aranya.sync.graph.StorageProvider;
 import aranya.sync.graph.TeamMembersPolicy;
+import aranya.sync.graph.storage.CorruptLogException;
 import aranya.sync.graph.storage.FileStorageProvider;
 import aranya.sync.peers.HelloSubscriptionConfig;
 import aranya.sync.peers.PeerAddress;
@@ -18,6 +20,8 @@ import aranya.sync.peers.SyncPeerConfig;
 import aranya.sync.peers.SyncScheduler;
 import aranya.sync.protocol.HelloPublisher;
 import aranya.sync.protocol.MessageStream;
+import aranya.sync.protocol.NodeBudget;
+import aranya.sync.protocol.PeerDataBudget;
 import aranya.sync.protocol.PeerCache;
 import aranya.sync.protocol.SyncSession;
 import aranya.sync.protocol.SyncSummary;
@@ -31,6 +35,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -43,6 +48,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * An aranya-sync node: the one object an application embeds. It owns a data directory (the
@@ -60,12 +66,18 @@ import java.util.function.Consumer;
  *
  * <p>Data directory layout (owner-only permissions): {@code device.key} (Ed25519 seed),
  * {@code node.identity} (QUIC key and certificate), {@code teams/<team>.secret},
- * {@code graphs/<team>.graph}.
+ * {@code graphs/<team>.graph}. Opening checks each file and refuses a damaged one, or a key
+ * or secret others can access, naming the file ({@code docs/storage.md}).
  */
 public final class SyncNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SyncNode.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String SECRET_SUFFIX = ".secret";
+    private static final Pattern SECRET_NAME = Pattern.compile("[0-9a-f]{64}\\.secret");
+    private static final String DEVICE_KEY = "device.key";
+    private static final String IDENTITY = "node.identity";
+    private static final String TEAMS = "teams";
+    private static final String GRAPHS = "graphs";
     /** A peer whose syncs fail this many times in a row is reported as stalled. */
     private static final int STALL_AFTER = 3;
     /** The most hello subscriptions this node serves at once, over all peers and teams. */
@@ -78,6 +90,7 @@ public final class SyncNode implements AutoCloseable {
     private final Map<GraphId, Graph> graphs = new ConcurrentHashMap<>();
     private final Map<GraphId, byte[]> secrets = new ConcurrentHashMap<>();
     private final PeerCache peerCache = new PeerCache();
+    private final PeerDataBudget peerData;
     private final Map<SyncScheduler.PeerKey, PeerHealth> health = new ConcurrentHashMap<>();
     private final SyncConnector connector;
     private final SyncScheduler scheduler;
@@ -95,24 +108,33 @@ public final class SyncNode implements AutoCloseable {
 
     private SyncNode(Builder b) throws IOException, SyncException {
         this.dataDirectory = SecretFiles.directory(b.dataDirectory);
-        this.device = loadOrCreate(dataDirectory.resolve("device.key"), () -> DeviceKey.generate().encoded(), DeviceKey::fromEncoded);
-        NodeIdentity identity = loadOrCreate(dataDirectory.resolve("node.identity"), () -> NodeIdentity.generate().encode(), bytes -> {
-            try {
-                return NodeIdentity.decode(bytes);
-            } catch (SyncException e) {
-                throw new IllegalStateException(e.getMessage(), e);
+        Path deviceKey = dataDirectory.resolve(DEVICE_KEY);
+        Path identityFile = dataDirectory.resolve(IDENTITY);
+        if (!Files.exists(deviceKey)) {
+            SecretFiles.write(deviceKey, DeviceKey.generate().encoded());
+        }
+        if (!Files.exists(identityFile)) {
+            SecretFiles.write(identityFile, NodeIdentity.generate().encode());
+        }
+        this.device = DeviceKey.fromEncoded(SecretFiles.read(deviceKey, "device key", DeviceKey.ENCODED_LENGTH, b.strictFileModes));
+        NodeIdentity identity;
+        try {
+            identity = NodeIdentity.decode(SecretFiles.read(identityFile, "QUIC identity", -1, b.strictFileModes));
+        } catch (SyncException e) {
+            if (e.error() == SyncError.STORAGE) {
+                throw e;
             }
-        });
+            throw new SyncException(SyncError.STORAGE, identityFile + ": QUIC identity is damaged: " + e.reason()
+                    + " (delete the file to make a new identity; peers notice nothing, as they do not pin it)", e);
+        }
         this.transport = b.transport.build();
-        this.storage = new FileStorageProvider(dataDirectory.resolve("graphs"));
-        Path teams = SecretFiles.directory(dataDirectory.resolve("teams"));
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(teams, "*" + SECRET_SUFFIX)) {
-            for (Path f : files) {
-                String name = f.getFileName().toString();
-                GraphId team = GraphId.fromHex(name.substring(0, name.length() - SECRET_SUFFIX.length()));
-                secrets.put(team, Files.readAllBytes(f));
-                graphs.put(team, Graph.open(storage.open(team), new TeamMembersPolicy()));
-            }
+        this.peerData = PeerDataBudget.of(transport.budget());
+        this.storage = new FileStorageProvider(dataDirectory.resolve(GRAPHS));
+        try {
+            openTeams(b.strictFileModes);
+        } catch (IOException | SyncException | RuntimeException e) {
+            closeGraphs().forEach(e::addSuppressed);
+            throw e;
         }
         this.connector = new SyncConnector(transport, this::keepAlive);
         this.backoff = b.backoff;
@@ -128,6 +150,72 @@ public final class SyncNode implements AutoCloseable {
         this.listener = b.listenAddress == null ? null
                 : SyncListener.start(b.listenAddress, identity,
                         team -> Optional.ofNullable(secrets.get(team)).map(byte[]::clone), this::serve, transport);
+    }
+
+    /**
+     * Loads every team secret in {@code teams/} and opens its graph. Files there that are not
+     * named like a team secret are ignored, with a warning naming each.
+     */
+    private void openTeams(boolean strictFileModes) throws IOException, SyncException {
+        Path teams = SecretFiles.directory(dataDirectory.resolve(TEAMS));
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(teams)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (!SECRET_NAME.matcher(name).matches()) {
+                    if (!name.endsWith(".tmp")) { // SecretFiles.write interrupted; replaced by the next write
+                        LOG.log(Level.WARNING, "ignoring {0}: not a team secret (those are named <64 hex digits>{1})", f, SECRET_SUFFIX);
+                    }
+                    continue;
+                }
+                GraphId team = GraphId.fromHex(name.substring(0, name.length() - SECRET_SUFFIX.length()));
+                secrets.put(team, SecretFiles.read(f, "team secret", TeamCredentials.SECRET_LENGTH, strictFileModes));
+                graphs.put(team, openGraph(team));
+            }
+        }
+    }
+
+    /** Team's graph from its store; a damaged log is refused with a STORAGE error that says how to repair it. */
+    private Graph openGraph(GraphId team) throws SyncException {
+        GraphStore store;
+        try {
+            store = storage.open(team);
+        } catch (CorruptLogException e) {
+            throw new SyncException(SyncError.STORAGE, "team " + team.toHex() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new SyncException(SyncError.STORAGE, "cannot open the graph of team " + team.toHex() + ": " + e.getMessage(), e);
+        }
+        try {
+            return Graph.open(store, new TeamMembersPolicy());
+        } catch (SyncException | RuntimeException e) {
+            try {
+                store.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Repairs the graph logs of a node that is not running (for one team, or all): each
+     * damaged log keeps its intact records before the damage, and the rest is moved into a
+     * file beside it ({@code graphs/<team>.graph.damaged-at-<offset>}); nothing is deleted.
+     * Intact logs are left alone. Run it when opening the node fails because a log is
+     * damaged; the moved commands come back from peers at the next sync, if they have them.
+     *
+     * @return what was done to each log
+     */
+    public static List<FileStorageProvider.Repair> repairGraphs(Path dataDirectory, Optional<GraphId> team) throws IOException {
+        Path dir = dataDirectory.resolve(GRAPHS);
+        if (!Files.isDirectory(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "no graphs here: is this an aranya-sync data directory?");
+        }
+        FileStorageProvider storage = new FileStorageProvider(dir);
+        List<FileStorageProvider.Repair> out = new ArrayList<>();
+        for (GraphId graph : team.isPresent() ? Set.of(team.get()) : new TreeSet<>(storage.graphs())) {
+            out.add(storage.repair(graph));
+        }
+        return out;
     }
 
     /** A builder for a node keeping its state in dataDirectory (created if missing). */
@@ -167,11 +255,11 @@ public final class SyncNode implements AutoCloseable {
     private Graph join(TeamCredentials credentials) throws SyncException {
         GraphId team = credentials.team();
         try {
-            SecretFiles.write(dataDirectory.resolve("teams").resolve(team.toHex() + SECRET_SUFFIX), credentials.secret());
+            SecretFiles.write(dataDirectory.resolve(TEAMS).resolve(team.toHex() + SECRET_SUFFIX), credentials.secret());
             Graph graph = graphs.computeIfAbsent(team, t -> {
                 try {
-                    return Graph.open(storage.open(t), new TeamMembersPolicy());
-                } catch (IOException | SyncException e) {
+                    return openGraph(t);
+                } catch (SyncException e) {
                     throw new IllegalStateException(e);
                 }
             });
@@ -180,7 +268,10 @@ public final class SyncNode implements AutoCloseable {
         } catch (IOException e) {
             throw new SyncException(SyncError.STORAGE, "cannot store the secret of team " + team, e);
         } catch (IllegalStateException e) {
-            throw new SyncException(SyncError.STORAGE, "cannot open the graph of team " + team + ": " + e.getMessage(), e);
+            if (e.getCause() instanceof SyncException cause) {
+                throw cause;
+            }
+            throw e;
         }
     }
 
@@ -218,9 +309,14 @@ public final class SyncNode implements AutoCloseable {
         return graph(team).weave();
     }
 
-    /** Team's head, empty until the graph has its init command. */
-    public Optional<Address> head(GraphId team) throws SyncException {
-        return graph(team).head();
+    /**
+     * Team's heads, ascending by id: one after this node appends, several while commands
+     * received from peers are concurrent (they are merged at the next append, not on
+     * receipt). Empty until the graph has its init command. Two nodes hold the same commands
+     * of a team exactly when their heads are equal.
+     */
+    public List<Address> heads(GraphId team) throws SyncException {
+        return graph(team).heads();
     }
 
     /** How many commands team's graph holds (merges included). */
@@ -261,9 +357,10 @@ public final class SyncNode implements AutoCloseable {
     }
 
     /**
-     * Subscribes to peer's hello notifications for team: the peer announces its head when its
-     * graph changes (debounced) and on a schedule, and this node syncs with it whenever it
-     * lacks the announced head, using the peer's {@link SyncPeerConfig} if it was added with
+     * Subscribes to peer's hello notifications for team: the peer announces its head set, as
+     * its synthetic head ({@link Graph#syntheticHead()}), when its graph changes (debounced) and
+     * on a schedule, and this node syncs with it unless it holds that address as a command or as
+     * its own synthetic head, using the peer's {@link SyncPeerConfig} if it was added with
      * {@link #addSyncPeer}, else unidirectionally. The notifications flow on a stream this node
      * opens, so a client-only node can subscribe. Close the handle to unsubscribe.
      */
@@ -273,7 +370,9 @@ public final class SyncNode implements AutoCloseable {
         HelloSubscription subscription = new HelloSubscription(peer, team, config,
                 deadline -> connector.openStream(peer.host(), peer.port(), team, secrets.get(team), deadline),
                 head -> {
-                    if (!graph.contains(head.id())) {
+                    // A hello names the peer's synthetic head: a command we hold if we have merged
+                    // its heads by appending, or our own synthetic head if we hold the same heads.
+                    if (!graph.contains(head.id()) && !graph.syntheticHead().equals(Optional.of(head))) {
                         try {
                             scheduler.syncNow(peer, team, Optional.ofNullable(scheduler.peers().get(key)));
                         } catch (SyncException e) {
@@ -311,6 +410,8 @@ public final class SyncNode implements AutoCloseable {
     private SyncSummary syncOnce(PeerAddress peer, GraphId team, boolean bidirectional) throws SyncException {
         Graph graph = graph(team);
         long start = System.nanoTime();
+        // Outside the peer data budget: this node chooses how many syncs it starts, and a session that
+        // waited for budget while its server waited for it would hold both until their deadlines.
         try {
             SyncSummary summary = connector.session(peer.host(), peer.port(), team, secrets.get(team),
                     stream -> new SyncSession(stream, peerCache, transport.maxMessageSize()).requestSync(graph, bidirectional));
@@ -335,8 +436,8 @@ public final class SyncNode implements AutoCloseable {
     /** Serves one stream a peer opened on our listener; SyncSession logs a failure, we record it as a JFR event. */
     private void serve(MessageStream stream, ConnectionContext connection) {
         long start = System.nanoTime();
-        try {
-            new SyncSession(stream, peerCache, transport.maxMessageSize())
+        try (PeerDataBudget.Account budget = peerData.account(connection.remoteAddress().getAddress())) {
+            new SyncSession(stream, peerCache, transport.maxMessageSize(), budget, transport.idleTimeout())
                     .serve(team -> Optional.ofNullable(graphs.get(team)), connection::isAuthenticated, hellos);
         } catch (SyncException failure) {
             SyncEvents.ServeFailed e = new SyncEvents.ServeFailed();
@@ -348,6 +449,11 @@ public final class SyncNode implements AutoCloseable {
                 e.commit();
             }
         }
+    }
+
+    /** The bytes of peer data the sessions this node serves hold, for tests. */
+    PeerDataBudget peerData() {
+        return peerData;
     }
 
     private void recordSuccess(PeerAddress peer, GraphId team, boolean bidirectional, SyncSummary s, long start) {
@@ -421,6 +527,14 @@ public final class SyncNode implements AutoCloseable {
             listener.close();
         }
         connector.close();
+        List<SyncException> failures = closeGraphs();
+        if (!failures.isEmpty()) {
+            throw failures.get(0);
+        }
+    }
+
+    /** Closes every open graph; returns the failures. */
+    private List<SyncException> closeGraphs() {
         List<SyncException> failures = new ArrayList<>();
         for (Graph g : graphs.values()) {
             try {
@@ -430,28 +544,7 @@ public final class SyncNode implements AutoCloseable {
             }
         }
         graphs.clear();
-        if (!failures.isEmpty()) {
-            throw failures.get(0);
-        }
-    }
-
-    private interface Codec<T> {
-        T decode(byte[] bytes);
-    }
-
-    private interface Generator {
-        byte[] generate();
-    }
-
-    private static <T> T loadOrCreate(Path file, Generator generator, Codec<T> codec) throws IOException {
-        if (!Files.exists(file)) {
-            SecretFiles.write(file, generator.generate());
-        }
-        try {
-            return codec.decode(Files.readAllBytes(file));
-        } catch (RuntimeException e) {
-            throw new IOException(file + " is damaged: " + e.getMessage(), e);
-        }
+        return failures;
     }
 
     /** Configures a {@link SyncNode}; defaults suit a node on a LAN. */
@@ -460,6 +553,7 @@ public final class SyncNode implements AutoCloseable {
         private InetSocketAddress listenAddress;
         private final TransportConfig.Builder transport = TransportConfig.builder();
         private SyncScheduler.Backoff backoff = SyncScheduler.Backoff.DEFAULT;
+        private boolean strictFileModes = true;
 
         private Builder(Path dataDirectory) {
             this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory");
@@ -506,13 +600,39 @@ public final class SyncNode implements AutoCloseable {
             return this;
         }
 
+        /**
+         * What all peers together may make this node hold (default {@link NodeBudget#defaults()}):
+         * bytes of peer data in flight, connections, and sessions served at once, each also per
+         * peer address and sessions per team. Past a limit sessions wait rather than fail.
+         */
+        public Builder budget(NodeBudget budget) {
+            transport.budget(budget);
+            return this;
+        }
+
         /** How scheduled syncs back off after failures (default 1 s doubling to 5 min). */
         public Builder backoff(SyncScheduler.Backoff backoff) {
             this.backoff = Objects.requireNonNull(backoff, "backoff");
             return this;
         }
 
-        /** Opens the data directory (creating keys on first use) and starts the server, if any. */
+        /**
+         * Whether a device key, QUIC identity or team secret file that group or others may
+         * access (any of the permissions in 077, as ssh's StrictModes) stops {@link #open}
+         * (default true), or is used with a warning (false). Ignored on file systems without
+         * POSIX permissions.
+         */
+        public Builder strictFileModes(boolean strict) {
+            this.strictFileModes = strict;
+            return this;
+        }
+
+        /**
+         * Opens the data directory (creating keys on first use) and starts the server, if any.
+         * Every key, identity and secret file is checked first: a file of the wrong length, one
+         * that does not decode, one others may access (see {@link #strictFileModes}) or a damaged
+         * graph log fails with a {@link SyncError#STORAGE} error naming the file and the problem.
+         */
         public SyncNode open() throws IOException, SyncException {
             return new SyncNode(this);
         }

@@ -25,13 +25,16 @@ import java.util.concurrent.BlockingQueue;
  * received whole, and losing them would only make the next sync fetch them again.
  */
 final class BatchCommitter implements AutoCloseable {
-    /** Queued by end(): compared by identity, so it must be a list no caller can pass. */
-    private static final List<Command> END = new ArrayList<>(0);
+    /** Queued by end(): compared by identity, so it must be a batch no caller can pass. */
+    private static final Batch END = new Batch(new ArrayList<>(0), () -> {});
+
+    /** A batch and what to run once it is done with (committed, failed, or skipped after a failure). */
+    private record Batch(List<Command> commands, Runnable done) {}
 
     private final Graph graph;
     private final PeerCache cache;
     private final String peer;
-    private final BlockingQueue<List<Command>> queue = new ArrayBlockingQueue<>(1);
+    private final BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(1);
     /** Started with the first batch: a session with nothing to commit (an in-sync check) costs no thread. */
     private Thread thread;
     private volatile SyncException failure;
@@ -46,12 +49,23 @@ final class BatchCommitter implements AutoCloseable {
 
     /** Queues batch for commit, waiting while one is queued already. */
     void submit(List<Command> batch) throws SyncException {
+        submit(batch, () -> {});
+    }
+
+    /**
+     * Queues batch for commit, waiting while one is queued already; done runs on the committer's
+     * thread once the batch is done with (at once for an empty batch, or when a failure is thrown).
+     */
+    void submit(List<Command> batch, Runnable done) throws SyncException {
+        if (failure != null || batch.isEmpty()) {
+            done.run();
+        }
         throwIfFailed();
         if (!batch.isEmpty()) {
             if (thread == null) {
                 thread = Thread.ofVirtual().name("commit-" + peer).start(this::run);
             }
-            put(batch);
+            put(new Batch(batch, done));
         }
     }
 
@@ -102,7 +116,7 @@ final class BatchCommitter implements AutoCloseable {
      * an interrupt (kwik can leave a stray one on a session thread) does not end it; it is
      * kept for the caller.
      */
-    private void put(List<Command> batch) {
+    private void put(Batch batch) {
         boolean interrupted = false;
         while (true) {
             try {
@@ -119,7 +133,7 @@ final class BatchCommitter implements AutoCloseable {
 
     private void run() {
         while (true) {
-            List<Command> batch;
+            Batch batch;
             try {
                 batch = queue.take();
             } catch (InterruptedException e) {
@@ -128,16 +142,17 @@ final class BatchCommitter implements AutoCloseable {
             if (batch == END) {
                 return;
             }
-            if (failure != null) {
-                continue; // after a failed batch nothing more is stored; keep draining so submitters never block
-            }
             try {
-                added += graph.addCommands(batch).added();
-                rememberNewest(batch);
+                if (failure == null) { // after a failed batch nothing more is stored; keep draining so submitters never block
+                    added += graph.addCommands(batch.commands()).added();
+                    rememberNewest(batch.commands());
+                }
             } catch (SyncException e) {
                 failure = e;
             } catch (RuntimeException e) {
                 failure = new SyncException(SyncError.STORAGE, "committing commands from " + peer + " failed: " + e, e);
+            } finally {
+                batch.done().run();
             }
         }
     }

@@ -14,7 +14,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The publishing side of hello notifications (Aranya's hello subscriptions): which
- * subscriptions this node serves and when each should next announce its graph's head. It does
+ * subscriptions this node serves and when each should next announce its graph's head (the
+ * graph's synthetic head, {@link Graph#syntheticHead()}, which stands for the whole head set in
+ * the one address a hello carries, as in Aranya's core since its lazy merges). It does
  * no I/O; {@link SyncSession#serve} sends what {@link Subscription#next()} returns on the
  * subscriber's own stream.
  *
@@ -158,7 +160,7 @@ public final class HelloPublisher implements AutoCloseable {
                     if (now - endNanos >= 0) {
                         return Optional.empty();
                     }
-                    Optional<Address> head = graph.head();
+                    Optional<Address> head = graph.syntheticHead();
                     OptionalLong due = OptionalLong.empty();
                     if (head.isPresent() && !head.get().equals(lastSent)) {
                         due = OptionalLong.of(lastSentNanos + debounceNanos);

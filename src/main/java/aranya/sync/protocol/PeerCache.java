@@ -6,7 +6,6 @@ import aranya.sync.graph.GraphId;
 import aranya.sync.wire.Limits;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,20 +38,7 @@ public final class PeerCache {
         heads.compute(new Key(peer, graph.id()), (k, old) -> {
             List<Address> candidates = new ArrayList<>(old == null ? List.of() : old);
             candidates.addAll(held);
-            candidates.sort(Comparator.comparingLong(Address::maxCut).reversed());
-            List<Address> kept = new ArrayList<>();
-            for (Address a : candidates) {
-                if (kept.size() == Limits.PEER_HEAD_MAX) {
-                    break;
-                }
-                if (!graph.contains(a.id()) || kept.contains(a)) {
-                    continue;
-                }
-                if (kept.stream().noneMatch(k2 -> graph.isAncestorOrEqual(a, k2))) {
-                    kept.add(a);
-                }
-            }
-            return List.copyOf(kept);
+            return graph.newest(candidates, Limits.PEER_HEAD_MAX);
         });
     }
 

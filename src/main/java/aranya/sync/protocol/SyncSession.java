@@ -61,16 +61,39 @@ public final class SyncSession {
     private final MessageStream stream;
     private final PeerCache cache;
     private final int maxMessageBytes;
+    private final PeerDataBudget.Account budget;
+    private final Duration budgetWait;
     /** Message bytes this session has sent and received so far. */
     private long bytes;
+    /** Budget held for the last message received: released at the next receive, unless its commands went into a batch. */
+    private long lastReceived;
 
     /**
+     * A session that holds peer data without limit.
+     *
      * @param maxMessageBytes the largest message the stream carries (responses are cut to fit)
      */
     public SyncSession(MessageStream stream, PeerCache cache, int maxMessageBytes) {
+        this(stream, cache, maxMessageBytes, PeerDataBudget.unlimited().account(stream.peer()), Duration.ofDays(1));
+    }
+
+    /**
+     * A session whose peer data in flight counts against budget: before it reads a message it
+     * reserves room for the largest one, keeps the message's bytes reserved until its commands
+     * are committed (or until the next read), and reserves room for each response it builds
+     * until that response is sent. It waits for room at most idleTimeout each time: a wait is
+     * no progress, so the stream's own idle deadline would end the session by then anyway. The
+     * caller closes budget after the session.
+     *
+     * @param maxMessageBytes the largest message the stream carries (responses are cut to fit)
+     * @param idleTimeout how long the session may wait for its budget at a time (the stream's idle timeout)
+     */
+    public SyncSession(MessageStream stream, PeerCache cache, int maxMessageBytes, PeerDataBudget.Account budget, Duration idleTimeout) {
         this.stream = stream;
         this.cache = cache;
         this.maxMessageBytes = maxMessageBytes;
+        this.budget = budget;
+        this.budgetWait = idleTimeout;
     }
 
     /**
@@ -267,12 +290,15 @@ public final class SyncSession {
         SyncResponder responder = new SyncResponder(graph, request, maxMessageBytes);
         cache.update(stream.peer(), graph, request.commands().stream().filter(a -> graph.locate(a.id()).equals(Optional.of(a))).toList());
         int sent = 0;
+        long building = 2L * maxMessageBytes; // the message and its envelope, until kwik has taken the bytes
         while (!responder.ended()) {
+            budget.reserve(building, budgetWait, () -> {});
             SyncResponseMessage message = responder.next();
             if (message instanceof SyncResponseMessage.SyncResponse response) {
                 sent += response.commands().size();
             }
             send(MessageCodec.encode(new ResponseEnvelope.Ok(Bytes.of(MessageCodec.encode(message)))));
+            budget.release(building);
         }
         return sent;
     }
@@ -283,12 +309,12 @@ public final class SyncSession {
      */
     private SyncSummary receiveResponses(Graph graph, SyncRequester requester) throws SyncException {
         try (BatchCommitter committer = new BatchCommitter(graph, cache, stream.peer())) {
-            List<Command> pending = new ArrayList<>();
-            long pendingBytes = 0;
+            Pending pending = new Pending(committer);
             int received = 0;
             try {
                 while (true) {
-                    byte[] frame = receive().orElseThrow(() -> new SyncException(SyncError.UNEXPECTED_MESSAGE,
+                    // Waiting for budget with a batch in hand could wait for ourselves: it goes to the committer first.
+                    byte[] frame = receive(pending::submit).orElseThrow(() -> new SyncException(SyncError.UNEXPECTED_MESSAGE,
                             "the peer finished before ending session " + requester.sessionId()));
                     SyncResponseMessage message = switch (MessageCodec.decodeResponseEnvelope(frame, 0, frame.length)) {
                         case ResponseEnvelope.Err(String why) -> throw new SyncException(SyncError.PEER_ERROR, "peer " + stream.peer() + ": " + why);
@@ -299,21 +325,19 @@ public final class SyncSession {
                     };
                     Optional<List<Command>> commands = requester.receive(message);
                     if (commands.isEmpty()) {
-                        committer.submit(pending);
+                        pending.submit();
                         return new SyncSummary(received, committer.finish(), 0, requester.remaining(), bytes);
                     }
-                    pending.addAll(commands.get());
-                    pendingBytes += frame.length;
+                    pending.add(commands.get(), lastReceived);
+                    lastReceived = 0; // held with the batch until it is committed
                     received += commands.get().size();
-                    if (pending.size() >= COMMIT_BATCH || pendingBytes >= COMMIT_BATCH_BYTES) {
-                        committer.submit(pending);
-                        pending = new ArrayList<>();
-                        pendingBytes = 0;
+                    if (pending.commands.size() >= COMMIT_BATCH || pending.bytes >= COMMIT_BATCH_BYTES) {
+                        pending.submit();
                     }
                 }
             } catch (SyncException e) {
                 if (e.error() == SyncError.TIMEOUT || e.error() == SyncError.TRANSPORT) {
-                    keepWhole(committer, pending);
+                    keepWhole(pending);
                 }
                 throw e;
             }
@@ -326,11 +350,36 @@ public final class SyncSession {
      * good as any, and a retry would only fetch them again. Nothing is kept once a batch failed,
      * nor after a peer sent something wrong: then the whole batch it was in is refused.
      */
-    private static void keepWhole(BatchCommitter committer, List<Command> pending) {
+    private static void keepWhole(Pending pending) {
         try {
-            committer.submit(pending); // committed by the committer's close()
+            pending.submit(); // committed by the committer's close(), which then releases its budget
         } catch (SyncException batchFailed) {
             // An earlier batch was refused: nothing more of this peer's is stored, as submit() says.
+        }
+    }
+
+    /** Received commands not yet handed to the committer, and the budget their messages hold. */
+    private final class Pending {
+        private final BatchCommitter committer;
+        private List<Command> commands = new ArrayList<>();
+        private long bytes;
+
+        Pending(BatchCommitter committer) {
+            this.committer = committer;
+        }
+
+        void add(List<Command> received, long messageBytes) {
+            commands.addAll(received);
+            bytes += messageBytes;
+        }
+
+        /** Hands the batch to the committer, which releases its budget once it is committed. */
+        void submit() throws SyncException {
+            long held = bytes;
+            List<Command> batch = commands;
+            commands = new ArrayList<>();
+            bytes = 0;
+            committer.submit(batch, () -> budget.release(held));
         }
     }
 
@@ -398,13 +447,33 @@ public final class SyncSession {
     }
 
     private Optional<byte[]> receive() throws SyncException {
+        return receive(() -> {});
+    }
+
+    /**
+     * The next message, read only once the budget has room for the largest one; the message's
+     * own bytes stay reserved (as {@link #lastReceived}) and the rest is released.
+     *
+     * @param beforeWaiting what to hand over before waiting for budget
+     */
+    private Optional<byte[]> receive(PeerDataBudget.BeforeWaiting beforeWaiting) throws SyncException {
+        budget.release(lastReceived);
+        lastReceived = 0;
+        budget.reserve(maxMessageBytes, budgetWait, beforeWaiting);
+        Optional<byte[]> message;
         try {
-            Optional<byte[]> message = stream.receive();
-            message.ifPresent(m -> bytes += m.length);
-            return message;
+            message = stream.receive();
         } catch (IOException e) {
+            budget.release(maxMessageBytes);
             throw new SyncException(SyncError.TRANSPORT, "receiving from " + stream.peer() + " failed: " + e.getMessage(), e);
+        } catch (SyncException e) {
+            budget.release(maxMessageBytes);
+            throw e;
         }
+        lastReceived = Math.min(maxMessageBytes, message.map(m -> m.length).orElse(0));
+        budget.release(maxMessageBytes - lastReceived);
+        message.ifPresent(m -> bytes += m.length);
+        return message;
     }
 
     private void finish() throws SyncException {

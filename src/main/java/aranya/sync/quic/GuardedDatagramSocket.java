@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketException;
 import java.time.Duration;
@@ -21,6 +22,12 @@ import java.util.concurrent.TimeUnit;
  *   <li>if the socket was closed under a running listener, the receiver waits until the
  *       listener closes; the listener no longer receives, which {@link #awaitBroken} reports.
  * </ul>
+ * kwik's receiver also exits the JVM on any {@link Error} thrown in its loop, such as an
+ * {@link OutOfMemoryError}, so an Error in a receive is logged and the receive retried too.
+ *
+ * <p>Every datagram passes the {@link HandshakeGate} before {@link #receive} returns it, so kwik
+ * never parses one the gate drops; every datagram sent is shown to the gate, which learns the
+ * connection ids the server chooses from it.
  */
 final class GuardedDatagramSocket extends DatagramSocket {
     private static final System.Logger LOG = System.getLogger(GuardedDatagramSocket.class.getName());
@@ -31,10 +38,12 @@ final class GuardedDatagramSocket extends DatagramSocket {
     private final CountDownLatch released = new CountDownLatch(1);
     /** Counted down when the socket is found closed under a running listener. */
     private final CountDownLatch broken = new CountDownLatch(1);
+    private final HandshakeGate gate;
     private volatile boolean listenerClosing;
 
-    GuardedDatagramSocket(SocketAddress bindAddress) throws SocketException {
+    GuardedDatagramSocket(SocketAddress bindAddress, HandshakeGate gate) throws SocketException {
         super(bindAddress);
+        this.gate = gate;
     }
 
     @Override
@@ -42,8 +51,10 @@ final class GuardedDatagramSocket extends DatagramSocket {
         while (true) {
             try {
                 super.receive(packet);
-                return;
-            } catch (IOException | RuntimeException e) {
+                if (admits(packet)) {
+                    return;
+                }
+            } catch (IOException | RuntimeException | Error e) {
                 if (released.getCount() == 0) {
                     throw new SocketException("the sync listener is closed");
                 }
@@ -54,10 +65,30 @@ final class GuardedDatagramSocket extends DatagramSocket {
                     }
                     awaitRelease(Long.MAX_VALUE);
                 } else {
-                    LOG.log(Level.WARNING, "receiving on the sync listener's socket failed; retrying", e);
+                    LOG.log(e instanceof Error ? Level.ERROR : Level.WARNING, "receiving on the sync listener's socket failed; retrying", e);
                     awaitRelease(RETRY_PAUSE_MILLIS);
                 }
             }
+        }
+    }
+
+    @Override
+    public void send(DatagramPacket packet) throws IOException {
+        try {
+            gate.sent(packet.getData(), packet.getOffset(), packet.getLength(), (InetSocketAddress) packet.getSocketAddress());
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "the handshake gate failed on an outgoing datagram; sending it anyway", e);
+        }
+        super.send(packet);
+    }
+
+    /** Whether the gate lets kwik see packet; a gate that fails drops the packet, and kwik's receiver lives on. */
+    private boolean admits(DatagramPacket packet) {
+        try {
+            return gate.admit(packet.getData(), packet.getOffset(), packet.getLength(), (InetSocketAddress) packet.getSocketAddress());
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.ERROR, "the handshake gate failed on a datagram from " + packet.getSocketAddress() + "; dropped it", e);
+            return false;
         }
     }
 

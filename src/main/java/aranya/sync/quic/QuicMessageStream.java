@@ -86,8 +86,8 @@ final class QuicMessageStream implements MessageStream {
         this.deadline = deadline;
         this.timer = timer;
         this.reader = new FrameReader(new Progressing(stream.getInputStream()), config.maxMessageSize());
-        this.writer = new FrameWriter(new Unflushed(stream.getOutputStream()), config.maxMessageSize());
         this.kicker = new StreamKicker(stream.getOutputStream(), timer, config.kickInterval(), this::outputGone);
+        this.writer = new FrameWriter(new Unflushed(stream.getOutputStream(), kicker), config.maxMessageSize());
         watchSending(deadline);
     }
 
@@ -117,7 +117,6 @@ final class QuicMessageStream implements MessageStream {
         }
         QuicMessageStream opened = new QuicMessageStream(stream, connection, peer, deadline, config, timer);
         opened.armWatchdog(true);
-        opened.kicker.start();
         return opened;
     }
 
@@ -126,7 +125,6 @@ final class QuicMessageStream implements MessageStream {
             TransportConfig config, TransportTimer timer) throws SyncException {
         QuicMessageStream accepted = new QuicMessageStream(stream, connection, peer, deadline, config, timer);
         accepted.armWatchdog(false);
-        accepted.kicker.start();
         return accepted;
     }
 
@@ -309,6 +307,11 @@ final class QuicMessageStream implements MessageStream {
         }
     }
 
+    /** Time left before the session deadline as it stands now (progress moves it on). */
+    Duration remaining() {
+        return deadline.remaining();
+    }
+
     /** The stream's QUIC id, for log lines. */
     int streamId() {
         return stream.getStreamId();
@@ -403,24 +406,34 @@ final class QuicMessageStream implements MessageStream {
     /**
      * kwik's output as the frame writer needs it. Nothing happens after a frame's last byte:
      * once the peer has that byte it may stop reading, and kwik then fails any further call, so
-     * an empty write (the body of our end frame) and flush (kwik sends at once anyway) are
-     * skipped. Long writes go in chunks of {@value TransportConfig#PROGRESS_BYTES}, each
-     * progress once kwik took it.
+     * flush (kwik sends at once anyway) is skipped, as is an empty write. Bytes go to kwik in chunks of at most {@value TransportConfig#PROGRESS_BYTES}
+     * (below kwik's fixed 50 KiB send buffer, so kwik takes each whole): each chunk kwik took
+     * is progress for the deadline, and tells the kicker that we are writing (it then kicks a
+     * stuck stream less and less often).
      */
     private final class Unflushed extends FilterOutputStream {
-        Unflushed(OutputStream out) {
+        private final StreamKicker kicker;
+
+        Unflushed(OutputStream out, StreamKicker kicker) {
             super(out);
+            this.kicker = kicker;
         }
 
         @Override
         public void write(byte[] data, int offset, int length) throws IOException {
-            for (int done = 0; done < length; ) {
-                int chunk = Math.min(length - done, TransportConfig.PROGRESS_BYTES);
-                out.write(data, offset + done, chunk);
-                done += chunk;
-                if (done < length) {
-                    deadline.progress();
+            kicker.writing(true);
+            try {
+                for (int done = 0; done < length; ) {
+                    int chunk = Math.min(length - done, TransportConfig.PROGRESS_BYTES);
+                    out.write(data, offset + done, chunk);
+                    done += chunk;
+                    kicker.wrote();
+                    if (done < length) {
+                        deadline.progress(); // the whole message's progress is counted by send()
+                    }
                 }
+            } finally {
+                kicker.writing(false);
             }
         }
 

@@ -3,8 +3,13 @@ package aranya.sync.quic;
 import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import aranya.sync.graph.GraphId;
+import aranya.sync.protocol.NodeBudget;
+import aranya.sync.wire.MessageCodec;
+import aranya.sync.wire.SyncRequestMessage;
+import aranya.sync.wire.SyncType;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.cert.CertificateException;
 import java.util.Objects;
@@ -38,8 +43,17 @@ import tech.kwik.core.server.ServerConnector;
  * the connection have ended; nothing of a sync stream is read past its first frame, nor
  * answered, before then.
  *
+ * <p>What peers can make the listener hold is bounded by the config's
+ * {@link aranya.sync.protocol.NodeBudget}: a connection past the node's or its address's
+ * connection limit is closed at once ({@link ConnectionLimits}), each connection's receive
+ * windows are at most its share of the byte budget, and a stream waits, unread, for a
+ * session slot of the node, its peer address and its team ({@link SessionGate}).
+ *
  * <p>kwik's server calls {@code System.exit} when its socket fails; the listener's socket
- * ({@link GuardedDatagramSocket}) never lets it.
+ * ({@link GuardedDatagramSocket}) never lets it. Before kwik parses a datagram, the socket's
+ * {@link HandshakeGate} decrypts and checks its Initial packets and caps the connections not
+ * yet authenticated; a connection that has not authenticated for a team within the auth
+ * timeout of its handshake is closed, so it stops holding kwik's threads and buffers.
  */
 public final class SyncListener implements AutoCloseable {
     /** The ALPN protocol id of aranya-sync over QUIC, version 1. */
@@ -53,19 +67,26 @@ public final class SyncListener implements AutoCloseable {
     private final SyncStreamHandler handler;
     private final TeamAuthResponder responder;
     private final GuardedDatagramSocket socket;
+    private final HandshakeGate gate;
     private final TransportTimer timer;
     private final ServerConnector connector;
     private final NodeIdentity identity;
+    private final ConnectionLimits connections;
+    private final SessionGate sessions;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private SyncListener(TransportConfig config, SyncStreamHandler handler, TeamAuthResponder responder,
-            GuardedDatagramSocket socket, TransportTimer timer, NodeIdentity identity) throws IOException {
+            GuardedDatagramSocket socket, HandshakeGate gate, TransportTimer timer, NodeIdentity identity) throws IOException {
         this.config = config;
         this.handler = handler;
         this.responder = responder;
         this.socket = socket;
+        this.gate = gate;
         this.timer = timer;
         this.identity = identity;
+        NodeBudget budget = config.budget();
+        this.connections = new ConnectionLimits(budget.maxConnections(), budget.maxConnectionsPerPeer());
+        this.sessions = new SessionGate(budget.maxSessions(), budget.maxSessionsPerTeam(), budget.maxSessionsPerPeer());
         try {
             connector = ServerConnector.builder()
                     .withSocket(socket)
@@ -79,7 +100,7 @@ public final class SyncListener implements AutoCloseable {
         connector.registerApplicationProtocol(ALPN, new ApplicationProtocolConnectionFactory() {
             @Override
             public ApplicationProtocolConnection createConnection(String protocol, QuicConnection connection) {
-                return new PeerConnection(connection);
+                return admit(connection);
             }
 
             @Override
@@ -106,18 +127,25 @@ public final class SyncListener implements AutoCloseable {
      */
     public static SyncListener start(InetSocketAddress bindAddress, NodeIdentity identity, TeamSecrets secrets,
             SyncStreamHandler handler, TransportConfig config) throws IOException {
+        Objects.requireNonNull(config, "config");
+        return start(bindAddress, identity, secrets, handler, config, new HandshakeGate(config.connectionIdleTimeout()));
+    }
+
+    /** Starts listening behind gate, which a test may make fail. */
+    static SyncListener start(InetSocketAddress bindAddress, NodeIdentity identity, TeamSecrets secrets,
+            SyncStreamHandler handler, TransportConfig config, HandshakeGate gate) throws IOException {
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(identity, "identity");
         Objects.requireNonNull(secrets, "secrets");
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(config, "config");
         KwikDefaults.apply();
-        GuardedDatagramSocket socket = new GuardedDatagramSocket(bindAddress);
+        GuardedDatagramSocket socket = new GuardedDatagramSocket(bindAddress, gate);
         TransportTimer timer = new TransportTimer("aranya-sync-listener-timer-" + socket.getLocalPort());
         TeamAuthResponder responder = new TeamAuthResponder(secrets,
                 new FailedAuthLimiter(config.failedAuthLimit(), config.failedAuthWindow()), identity.certificateHash());
         try {
-            return new SyncListener(config, handler, responder, socket, timer, identity);
+            return new SyncListener(config, handler, responder, socket, gate, timer, identity);
         } catch (IOException | RuntimeException e) {
             timer.close();
             socket.beginShutdown();
@@ -139,6 +167,16 @@ public final class SyncListener implements AutoCloseable {
     /** Timer kicks issued on this listener's streams (kwik-notes §6.1), for diagnostics: one per stream per kick interval it lives. */
     public long kicksFired() {
         return timer.kicksFired();
+    }
+
+    /** The gate in front of kwik, for the tests that attack it. */
+    HandshakeGate gate() {
+        return gate;
+    }
+
+    /** The most streams this listener has served at once (its {@link SessionGate}'s peak), for tests. */
+    int peakSessions() {
+        return sessions.peak();
     }
 
     /** The socket, for the test that breaks it under a running listener. */
@@ -164,15 +202,38 @@ public final class SyncListener implements AutoCloseable {
     /** kwik's server settings from config. */
     static ServerConnectionConfig serverConfig(TransportConfig config) {
         // Every window is set: kwik's builder defaults them to 0, which it raises to only 5 KiB.
+        // None is larger than a connection's share of the budget, which is all kwik may buffer for it unread.
+        long share = Math.max(TransportConfig.MIN_WINDOW, config.budget().connectionWindow());
         return ServerConnectionConfig.builder()
                 .maxIdleTimeout((int) config.connectionIdleTimeout().toMillis())
                 .maxOpenPeerInitiatedBidirectionalStreams(config.maxPeerStreams())
                 .maxOpenPeerInitiatedUnidirectionalStreams(0)
-                .maxBidirectionalStreamBufferSize(config.streamReceiveWindow())
-                .maxConnectionBufferSize(config.connectionReceiveWindow())
+                .maxBidirectionalStreamBufferSize(Math.min(config.streamReceiveWindow(), share))
+                .maxConnectionBufferSize(Math.min(config.connectionReceiveWindow(), share))
                 .retryRequired(false)
                 .connectionIdLength(CONNECTION_ID_LENGTH)
                 .build();
+    }
+
+    /**
+     * The connection as we serve it, or null once closed for passing a connection limit
+     * (kwik lets the factory refuse a connection so, if it closes it itself).
+     */
+    private PeerConnection admit(QuicConnection quic) {
+        InetAddress remote = ((ServerConnection) quic).getInitialRemoteAddress().getAddress();
+        if (!connections.tryOpen(remote)) {
+            LOG.log(Level.WARNING, "refused a connection from {0}: the node or that address holds as many connections as its budget allows",
+                    remote.getHostAddress());
+            quic.close(SyncError.TRANSPORT.code(), "too many connections");
+            return null;
+        }
+        AtomicBoolean ended = new AtomicBoolean();
+        quic.setConnectionListener(terminated -> {
+            if (ended.compareAndSet(false, true)) {
+                connections.closed(remote);
+            }
+        });
+        return new PeerConnection(quic);
     }
 
     /** Serves one peer-opened stream, on its own virtual thread. */
@@ -183,7 +244,7 @@ public final class SyncListener implements AutoCloseable {
         } catch (SyncException e) {
             return; // the deadline passed before we got to it; the stream is aborted already
         }
-        try (stream) {
+        try (stream; SessionGate.Admission admission = sessions.enter(connection.remote.getAddress(), stream.remaining())) {
             boolean narrowed = connection.teams.isEmpty();
             if (narrowed) {
                 // A peer that has proved nothing yet gets the auth timeout to speak, not a whole session.
@@ -213,6 +274,7 @@ public final class SyncListener implements AutoCloseable {
             if (narrowed) {
                 stream.restartDeadline(sessionDeadline()); // authenticated meanwhile: from here on a session like any other
             }
+            admitSession(admission, first.get(), stream);
             stream.unread(first.get());
             handler.handle(stream, connection);
         } catch (SyncException e) {
@@ -226,6 +288,26 @@ public final class SyncListener implements AutoCloseable {
         return SessionDeadline.start(timer, config.idleTimeout(), config.maxSessionTime());
     }
 
+    /**
+     * Takes the team slot of the Poll that opens a sync session. A hello subscription gives its
+     * slots back instead: it holds no peer data, lasts long, and the node caps subscriptions on
+     * its own. Any other message is the handler's to refuse.
+     */
+    private static void admitSession(SessionGate.Admission admission, byte[] first, QuicMessageStream stream) throws SyncException {
+        SyncType type;
+        try {
+            type = MessageCodec.decodeSyncType(first, 0, first.length);
+        } catch (SyncException e) {
+            return;
+        }
+        switch (type) {
+            case SyncType.Poll(SyncRequestMessage.SyncRequest request, boolean bidirectional) ->
+                    admission.joinTeam(request.graphId(), stream.remaining());
+            case SyncType.Hello hello -> admission.close();
+            default -> {}
+        }
+    }
+
     /** One QUIC connection: where it comes from and which teams it has authenticated for. */
     private final class PeerConnection implements ApplicationProtocolConnection, ConnectionContext {
         private final QuicConnection quic;
@@ -235,12 +317,29 @@ public final class SyncListener implements AutoCloseable {
         private final ReentrantLock authLock = new ReentrantLock();
         private final Condition authDone = authLock.newCondition();
         private int authsInProgress;
+        /** What the gate counts for this connection until it authenticates or is closed. */
+        private final Optional<HandshakeGate.PendingConnection> pending;
 
         PeerConnection(QuicConnection quic) {
             this.quic = quic;
             // kwik hands every server connection over as a ServerConnection.
             this.remote = ((ServerConnection) quic).getInitialRemoteAddress();
             this.peer = SyncConnector.peerName(remote.getAddress().getHostAddress(), remote.getPort());
+            this.pending = gate.established(remote);
+            timer.after(config.authTimeout(), this::closeIfUnauthenticated);
+        }
+
+        /**
+         * A peer that completed the handshake but proved no team within the auth timeout is
+         * closed: until then kwik keeps its threads and buffers, and anyone can get that far.
+         */
+        private void closeIfUnauthenticated() {
+            if (teams.isEmpty()) {
+                LOG.log(Level.WARNING, "closing the connection from {0}: it did not authenticate for a team within {1}",
+                        peer, config.authTimeout());
+                quic.close(SyncError.AUTH_FAILED.code(), "no team authenticated in time");
+            }
+            pending.ifPresent(gate::release);
         }
 
         @Override
@@ -278,7 +377,7 @@ public final class SyncListener implements AutoCloseable {
             }
         }
 
-        /** The peer proved it is in team: streams waiting for that go on at once. */
+        /** The peer proved it is in team: streams waiting for that go on at once, and the gate stops counting it. */
         void proved(GraphId team) {
             authLock.lock();
             try {
@@ -287,6 +386,7 @@ public final class SyncListener implements AutoCloseable {
             } finally {
                 authLock.unlock();
             }
+            pending.ifPresent(gate::release);
         }
 
         void authEnded() {

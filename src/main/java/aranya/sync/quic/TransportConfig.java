@@ -1,5 +1,6 @@
 package aranya.sync.quic;
 
+import aranya.sync.protocol.NodeBudget;
 import aranya.sync.wire.Limits;
 import java.time.Duration;
 import java.util.Objects;
@@ -38,6 +39,10 @@ import java.util.Optional;
  * @param failedAuthLimit failed team authentications from one remote IP within
  *     failedAuthWindow after which that IP is refused until the window has passed
  * @param failedAuthWindow the window of failedAuthLimit
+ * @param budget what all peers together may make a listener hold ({@link NodeBudget}): its
+ *     connection and session limits, and the share of its byte budget that caps each served
+ *     connection's receive windows (below streamReceiveWindow and connectionReceiveWindow if
+ *     those are larger)
  */
 public record TransportConfig(
         Duration connectTimeout,
@@ -53,7 +58,8 @@ public record TransportConfig(
         int maxPeerStreams,
         Duration kickInterval,
         int failedAuthLimit,
-        Duration failedAuthWindow) {
+        Duration failedAuthWindow,
+        NodeBudget budget) {
 
     /** kwik refuses stream windows below this (its minimum receive buffer). */
     static final long MIN_WINDOW = 5 * 1024;
@@ -95,6 +101,7 @@ public record TransportConfig(
             throw new IllegalArgumentException("failedAuthLimit must be >= 1, got " + failedAuthLimit);
         }
         requirePositive(failedAuthWindow, "failedAuthWindow");
+        Objects.requireNonNull(budget, "budget");
     }
 
     /** A builder with the defaults. */
@@ -122,7 +129,8 @@ public record TransportConfig(
                 .connectionReceiveWindow(connectionReceiveWindow)
                 .maxPeerStreams(maxPeerStreams)
                 .kickInterval(kickInterval)
-                .failedAuthLimit(failedAuthLimit, failedAuthWindow);
+                .failedAuthLimit(failedAuthLimit, failedAuthWindow)
+                .budget(budget);
     }
 
     /** Whether blocked writes are kicked (see {@link #kickInterval}). */
@@ -172,6 +180,7 @@ public record TransportConfig(
         private Duration kickInterval = Duration.ofMillis(10);
         private int failedAuthLimit = 10;
         private Duration failedAuthWindow = Duration.ofMinutes(1);
+        private NodeBudget budget = NodeBudget.defaults();
 
         private Builder() {}
 
@@ -288,6 +297,12 @@ public record TransportConfig(
             return this;
         }
 
+        /** Default {@link NodeBudget#defaults()}. */
+        public Builder budget(NodeBudget value) {
+            budget = Objects.requireNonNull(value, "budget");
+            return this;
+        }
+
         /**
          * The configuration.
          *
@@ -297,7 +312,7 @@ public record TransportConfig(
             return new TransportConfig(connectTimeout, idleTimeout, maxSessionTime, authTimeout, connectionIdleTimeout,
                     keepAliveInterval, firstResponseTimeout, maxMessageSize,
                     streamReceiveWindow, connectionReceiveWindow, maxPeerStreams, kickInterval, failedAuthLimit,
-                    failedAuthWindow);
+                    failedAuthWindow, budget);
         }
     }
 }

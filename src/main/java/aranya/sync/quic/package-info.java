@@ -13,7 +13,9 @@
  *   <li>every stream's send side is kicked past kwik's lost send wake-up ({@code StreamKicker}),
  *       and a stream's messages end with an empty frame rather than a FIN, which kwik can strand
  *       ({@code QuicMessageStream});
- *   <li>the listener's socket keeps kwik from calling {@code System.exit} ({@code GuardedDatagramSocket}).
+ *   <li>the listener's socket keeps kwik from calling {@code System.exit} ({@code GuardedDatagramSocket}),
+ *       and decrypts and checks every Initial packet and caps the connections not yet
+ *       authenticated before kwik parses a byte ({@code HandshakeGate}).
  * </ul>
  * Why each workaround is needed is in {@code shared/reference/kwik-notes.md}.
  */

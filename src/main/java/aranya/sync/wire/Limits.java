@@ -19,8 +19,12 @@ public final class Limits {
     /** Most response indexes in a {@code RequestMissing}. */
     public static final int REQUEST_MISSING_MAX = 100;
 
-    /** Most peer-cache entries (commands known to be held by one peer). */
-    public static final int PEER_HEAD_MAX = 10;
+    /**
+     * Most peer-cache entries (commands known to be held by one peer, per graph): as many as a
+     * sample holds, so that with many concurrent heads the requester knows which of its heads
+     * the peer holds.
+     */
+    public static final int PEER_HEAD_MAX = 100;
 
     /**
      * Largest sync message: 1 KiB of headroom for the message fields plus {@link #COMMAND_RESPONSE_MAX} commands of

@@ -43,10 +43,12 @@ public sealed interface SyncHelloType {
     }
 
     /**
-     * A notification: the sender's head of a graph.
+     * A notification: the sender's head of a graph. A graph with several heads announces the
+     * address of the merge its heads would fold into (its synthetic head, not a stored command);
+     * the message layout is unchanged.
      *
      * @param graphId the graph
-     * @param head the address of the sender's head command
+     * @param head the address of the sender's head command, or of its synthetic head
      */
     record Hello(GraphId graphId, Address head) implements SyncHelloType {
         public Hello {

@@ -86,7 +86,7 @@ class CliProcessTest {
         }
         List<String> aliceLog = run(0, alice, "log");
         List<String> bobLog = run(0, bob, "log");
-        assertThat(aliceLog).hasSize(3).isEqualTo(bobLog);
+        assertThat(aliceLog).hasSize(4).isEqualTo(bobLog); // three commands and the heads
         assertThat(String.join("\n", aliceLog)).contains("from alice", "bob again");
     }
 

@@ -27,7 +27,7 @@ class GraphTest {
             Command init = r.graph.weave().get(0);
             assertThat(r.graph.id()).isEqualTo(GraphId.of(init.id()));
             assertThat(init.priority()).isEqualTo(Priority.INIT);
-            assertThat(r.graph.head()).contains(new Address(init.id(), 0));
+            assertThat(r.graph.heads()).containsExactly(new Address(init.id(), 0));
         }
     }
 
@@ -40,7 +40,7 @@ class GraphTest {
             assertThat(r.graph.weave()).extracting(Command::id).endsWith(one.id(), two.id());
             try (Graph reopened = r.reopen()) {
                 assertThat(reopened.weave()).isEqualTo(r.graph.weave());
-                assertThat(reopened.head()).isEqualTo(r.graph.head());
+                assertThat(reopened.heads()).isEqualTo(r.graph.heads());
             }
         }
     }
@@ -78,7 +78,7 @@ class GraphTest {
             Command forged = TestCommands.withId(a.append(founder, "three"), CommandId.of(new byte[32]));
             assertFails(SyncError.INVALID_COMMAND_ID, () -> b.graph.addCommands(List.of(one, two, forged)));
             assertThat(b.graph.contains(one.id())).isFalse();
-            assertThat(b.graph.head()).contains(init.address());
+            assertThat(b.graph.heads()).containsExactly(init.address());
             try (Graph reopened = b.reopen()) {
                 assertThat(reopened.size()).isEqualTo(1);
             }
@@ -127,7 +127,7 @@ class GraphTest {
     void policyAcceptsMembersOnlyWhereTheirGrantIsAnAncestor() throws Exception {
         try (Replica a = Replica.found(founder)) {
             assertFails(SyncError.POLICY_REJECTED, () -> a.append(outsider, "hello"));
-            Address beforeGrant = a.graph.head().orElseThrow();
+            Address beforeGrant = a.graph.heads().getFirst();
             a.graph.append(founder, Priority.basic(1), TeamMembersPolicy.ADD_MEMBER, Bytes.of(outsider.publicKey()));
             Command accepted = a.append(outsider, "hello");
             assertThat(a.graph.contains(accepted.id())).isTrue();
@@ -187,18 +187,85 @@ class GraphTest {
     }
 
     @Test
-    void divergentReplicasMergeToTheSameHead() throws Exception {
-        try (Replica a = Replica.found(founder, member); Replica b = Replica.empty(a.graph.id())) {
-            b.pullFrom(a);
+    void receivingNeverMergesAndAppendingMergesIdenticallyEverywhere() throws Exception {
+        try (Replica a = Replica.found(founder, member); Replica b = Replica.copyOf(a)) {
             a.append(founder, "a1");
-            a.append(founder, "a2");
-            b.append(member, "b1");
+            Command a2 = a.append(founder, "a2");
+            Command b1 = b.append(member, "b1");
+            int sizeBefore = a.graph.size();
             AddResult atA = a.pullFrom(b);
-            assertThat(atA.merges()).isEqualTo(1);
+            assertThat(atA.added()).isEqualTo(1);
+            assertThat(a.graph.size()).isEqualTo(sizeBefore + 1); // no merge command
+            assertThat(atA.heads()).containsExactlyInAnyOrder(a2.address(), b1.address()).isSorted();
             AddResult atB = b.pullFrom(a);
-            assertThat(atB.head()).isEqualTo(atA.head());
+            assertThat(atB.heads()).isEqualTo(atA.heads());
+            assertThat(b.graph.syntheticHead()).isEqualTo(a.graph.syntheticHead());
             assertThat(b.graph.weave()).isEqualTo(a.graph.weave());
             assertThat(a.graph.missing(b.graph.sample(List.of(), 100))).isEmpty();
+
+            Address synthetic = a.graph.syntheticHead().orElseThrow();
+            Command fromA = a.append(founder, "after");
+            Command fromB = b.append(member, "after");
+            Command mergeAtA = a.graph.command(synthetic.id()).orElseThrow();
+            assertThat(mergeAtA.isMerge()).isTrue();
+            assertThat(b.graph.command(synthetic.id())).hasValue(mergeAtA); // byte-identical
+            assertThat(fromA.parent().addresses()).containsExactly(synthetic);
+            assertThat(fromB.parent().addresses()).containsExactly(synthetic);
+            assertThat(a.graph.heads()).containsExactly(fromA.address());
+        }
+    }
+
+    @Test
+    void appendFoldsHeadsPairwiseInIdOrderAndKeepsTheBraid() throws Exception {
+        try (Replica a = Replica.found(founder, member); Replica b = Replica.copyOf(a); Replica c = Replica.copyOf(a)) {
+            List<Address> tips = new ArrayList<>(List.of(a.append(founder, "a").address(),
+                    b.append(member, "b").address(), c.append(member, "c").address()));
+            a.pullFrom(b);
+            a.pullFrom(c);
+            tips.sort(java.util.Comparator.comparing(Address::id));
+            assertThat(a.graph.heads()).isEqualTo(tips);
+            List<Command> braidBefore = a.graph.weave();
+
+            int size = a.graph.size();
+            Command on = a.append(founder, "on top");
+            // Queue [t0, t1, t2]: merge the front two, queue the merge at the back, repeat.
+            Command m1 = Command.merge(tips.get(0), tips.get(1));
+            Command m2 = Command.merge(tips.get(2), m1.address());
+            assertThat(a.graph.command(m1.id())).hasValue(m1);
+            assertThat(a.graph.command(m2.id())).hasValue(m2);
+            assertThat(on.parent().addresses()).containsExactly(m2.address());
+            assertThat(a.graph.size()).isEqualTo(size + 3);
+            List<Command> braidAfter = a.graph.weave();
+            assertThat(braidAfter.subList(0, braidAfter.size() - 1)).isEqualTo(braidBefore);
+        }
+    }
+
+    @Test
+    void theHeadSetSurvivesReopen() throws Exception {
+        try (Replica a = Replica.found(founder, member); Replica b = Replica.copyOf(a)) {
+            a.append(founder, "a");
+            b.append(member, "b");
+            a.pullFrom(b);
+            assertThat(a.graph.heads()).hasSize(2);
+            try (Graph reopened = a.reopen()) {
+                assertThat(reopened.heads()).isEqualTo(a.graph.heads());
+                assertThat(reopened.syntheticHead()).isEqualTo(a.graph.syntheticHead());
+                assertThat(reopened.weave()).isEqualTo(a.graph.weave());
+            }
+        }
+    }
+
+    @Test
+    void aMergeMadeEagerlyByAnOlderPeerIsAccepted() throws Exception {
+        try (Replica a = Replica.found(founder, member); Replica b = Replica.copyOf(a); Replica c = Replica.copyOf(a)) {
+            Command fromA = a.append(founder, "a");
+            Command fromB = b.append(member, "b");
+            // An eager peer merged right after receiving, so its merge has no command on top.
+            Command eager = Command.merge(fromA.address(), fromB.address());
+            assertThat(c.graph.addCommands(List.of(fromA, fromB, eager)).heads()).containsExactly(eager.address());
+            a.pullFrom(c);
+            assertThat(a.graph.heads()).containsExactly(eager.address());
+            assertThat(a.graph.weave()).isEqualTo(c.graph.weave());
         }
     }
 
@@ -219,7 +286,7 @@ class GraphTest {
     @Test
     void ancestryQueries() throws Exception {
         try (Replica a = Replica.found(founder)) {
-            Address init = a.graph.head().orElseThrow();
+            Address init = a.graph.heads().getFirst();
             Command one = a.append(founder, "one");
             assertThat(a.graph.isAncestorOrEqual(init, one.address())).isTrue();
             assertThat(a.graph.isAncestorOrEqual(one.address(), init)).isFalse();

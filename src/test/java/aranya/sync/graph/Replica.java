@@ -29,6 +29,13 @@ final class Replica implements AutoCloseable {
         return new Replica(storage, Graph.open(storage.open(graph), new TeamMembersPolicy()));
     }
 
+    /** A new replica of source's graph holding what source holds now. */
+    static Replica copyOf(Replica source) throws Exception {
+        Replica r = empty(source.graph.id());
+        r.pullFrom(source);
+        return r;
+    }
+
     /** Reopens this replica's graph from its store, as after a restart. */
     Graph reopen() throws Exception {
         return Graph.open(storage.open(graph.id()), new TeamMembersPolicy());

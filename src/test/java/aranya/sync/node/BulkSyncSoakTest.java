@@ -55,7 +55,7 @@ class BulkSyncSoakTest {
                         }
                     }
                     assertThat(converged).as("round %d converged", round).isTrue();
-                    assertThat(fresh.head(team)).as("round %d", round).isEqualTo(server.head(team));
+                    assertThat(fresh.heads(team)).as("round %d", round).isEqualTo(server.heads(team));
                     assertThat(fresh.size(team)).as("round %d", round).isEqualTo(COMMANDS + 1);
                 }
             }

@@ -83,7 +83,7 @@ class ConcurrentSessionsTest {
             for (GraphId team : teams) {
                 assertThat(server.size(team)).as("the clients had nothing the server lacked").isEqualTo(serverSize);
                 for (SyncNode client : clients) {
-                    assertThat(client.head(team)).isEqualTo(server.head(team));
+                    assertThat(client.heads(team)).isEqualTo(server.heads(team));
                     // However many sessions raced to bring them, each command was added once.
                     int added = sessions.stream().filter(s -> s.client() == client && s.team().equals(team))
                             .mapToInt(s -> s.result().resultNow().added()).sum();

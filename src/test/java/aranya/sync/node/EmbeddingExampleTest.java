@@ -55,7 +55,7 @@ class EmbeddingExampleTest {
 
         List<String> output = run(List.of(java.toString(), "-p", modulePath + File.pathSeparator + out,
                 "-m", "my.app/example.Example", dir.resolve("data").toString()));
-        assertThat(output).contains("same head: true");
+        assertThat(output).contains("same heads: true");
         assertThat(output.stream().filter(l -> l.contains("Basic(1)")).count()).isEqualTo(2);
     }
 }

@@ -75,7 +75,7 @@ class ImpairedNetworkTest {
                 ImpairedUdpLink.Counters counters = link.counters();
                 System.out.printf("lossy link: %d session(s), %s%n", sessions, counters);
                 assertThat(done).as("converged within %d sessions", MAX_SESSIONS).isTrue();
-                assertThat(client.head(team)).isEqualTo(server.head(team));
+                assertThat(client.heads(team)).isEqualTo(server.heads(team));
                 assertThat(client.commands(team)).isEqualTo(server.commands(team));
                 assertThat(server.size(team)).isGreaterThan(2 * COMMANDS_EACH);
                 assertThat(counters.dropped()).isPositive();

@@ -55,7 +55,7 @@ class NatPathTest {
                 SyncSummary s = phone.syncNow(office, team, Optional.empty());
 
                 assertThat(s.added()).isEqualTo(50);
-                assertThat(phone.head(team)).isEqualTo(server.head(team));
+                assertThat(phone.heads(team)).isEqualTo(server.heads(team));
                 ImpairedUdpLink.Counters counters = nat.counters();
                 assertThat(counters.rebinds()).as("the NAT never forgot the mapping").isZero();
                 assertThat(counters.unmapped()).isZero();

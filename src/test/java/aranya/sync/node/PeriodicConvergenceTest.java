@@ -22,14 +22,14 @@ class PeriodicConvergenceTest {
     @TempDir
     Path dir;
 
-    /** Waits, on commit events rather than time, until every node has the same head. */
+    /** Waits, on commit events rather than time, until every node has the same heads. */
     private static boolean converged(List<SyncNode> nodes, GraphId team, Duration timeout) throws Exception {
         CountDownLatch same = new CountDownLatch(1);
         Runnable check = () -> {
             try {
-                Optional<Address> first = nodes.get(0).head(team);
+                List<Address> first = nodes.get(0).heads(team);
                 for (SyncNode n : nodes) {
-                    if (!n.head(team).equals(first)) {
+                    if (!n.heads(team).equals(first)) {
                         return;
                     }
                 }

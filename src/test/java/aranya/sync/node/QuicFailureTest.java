@@ -81,7 +81,7 @@ class QuicFailureTest {
         }); SyncNode client = client(Duration.ofSeconds(10))) {
             SyncException e = catchThrowableOfType(SyncException.class, () -> client.syncNow(server.address(), serverGraph.id(), Nodes.BIDI));
             assertThat(e.getCause()).isInstanceOf(BidirectionalSyncException.ServerRequestFailed.class);
-            assertThat(client.head(serverGraph.id())).isEqualTo(serverGraph.head());
+            assertThat(client.heads(serverGraph.id())).isEqualTo(serverGraph.heads());
         }
     }
 
@@ -100,7 +100,7 @@ class QuicFailureTest {
             assertThat(e.getCause()).isInstanceOf(BidirectionalSyncException.ClientResponseFailed.class);
             assertThat(e.error()).isEqualTo(SyncError.PEER_ERROR);
             assertThat(e).hasMessageContaining("not today");
-            assertThat(client.head(serverGraph.id())).isEqualTo(serverGraph.head());
+            assertThat(client.heads(serverGraph.id())).isEqualTo(serverGraph.heads());
         }
     }
 

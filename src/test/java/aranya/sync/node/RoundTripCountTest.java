@@ -51,7 +51,7 @@ class RoundTripCountTest {
                         SyncSummary s = client.syncNow(at, team, Nodes.BIDI);
                         series.add((System.nanoTime() - start) / rtt);
                         assertThat(s.remaining()).isFalse();
-                        assertThat(client.head(team)).isEqualTo(server.head(team));
+                        assertThat(client.heads(team)).isEqualTo(server.heads(team));
                     }
                 }
             }

@@ -31,7 +31,7 @@ class BatchCommitterTest {
                 added = committer.finish();
             }
             assertThat(added).isEqualTo(30);
-            assertThat(client.graph.head()).isEqualTo(server.graph.head());
+            assertThat(client.graph.heads()).isEqualTo(server.graph.heads());
         }
     }
 

@@ -73,12 +73,34 @@ class HelloSessionTest {
             assertThat(hellos.active()).isEqualTo(1);
             for (int i = 0; i < 3; i++) {
                 server.append(1, 16);
-                assertThat(s.heads().poll(10, TimeUnit.SECONDS)).isEqualTo(server.graph.head().orElseThrow());
+                assertThat(s.heads().poll(10, TimeUnit.SECONDS)).isEqualTo(server.graph.heads().getFirst());
             }
             s.stream().close();
             server.append(1, 16); // the next send finds the subscriber gone
             assertThat(hellos.awaitIdle(Duration.ofSeconds(10))).isTrue();
             assertThat(s.subscribed()).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class); // not a timeout
+        }
+    }
+
+    @Test
+    void aGraphWithSeveralHeadsAnnouncesItsSyntheticHead() throws Exception {
+        Command init = TestPeer.newTeam();
+        try (TestPeer server = TestPeer.of(init); TestPeer other = TestPeer.of(init);
+                HelloPublisher hellos = new HelloPublisher(4, Duration.ofSeconds(10))) {
+            Subscription s = subscribe(server, hellos, new Ask(Duration.ZERO, HOUR, Duration.ZERO));
+            assertThat(s.heads().poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
+
+            server.append(1, 16);
+            assertThat(s.heads().poll(10, TimeUnit.SECONDS)).isEqualTo(server.graph.heads().getFirst());
+            server.graph.addCommands(other.append(1, 16)); // a concurrent command: two heads, no merge
+            assertThat(server.graph.heads()).hasSize(2);
+            Address synthetic = server.graph.syntheticHead().orElseThrow();
+            assertThat(s.heads().poll(10, TimeUnit.SECONDS)).isEqualTo(synthetic);
+            assertThat(server.graph.contains(synthetic.id())).isFalse(); // announced, not stored
+            Command on = server.append(1, 16).getFirst(); // the append stores it as the merge under the new command
+            assertThat(on.parent().addresses()).containsExactly(synthetic);
+            assertThat(s.heads().poll(10, TimeUnit.SECONDS)).isEqualTo(on.address());
+            s.stream().close();
         }
     }
 
@@ -92,7 +114,7 @@ class HelloSessionTest {
             assertThat(s.heads().poll(10, TimeUnit.SECONDS)).isEqualTo(init.address());
             server.append(1, 16);
             server.append(1, 16);
-            Address last = server.graph.head().orElseThrow();
+            Address last = server.graph.heads().getFirst();
             Address next = s.heads().poll(10, TimeUnit.SECONDS);
             if (!last.equals(next)) {
                 next = s.heads().poll(10, TimeUnit.SECONDS); // the window may have ended between the two appends

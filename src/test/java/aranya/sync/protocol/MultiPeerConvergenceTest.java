@@ -69,7 +69,7 @@ class MultiPeerConvergenceTest {
         }
         TestPeer ref = peers.get(0);
         for (TestPeer p : peers) {
-            assertThat(p.graph.head()).as("seed %x", seed).isEqualTo(ref.graph.head());
+            assertThat(p.graph.heads()).as("seed %x", seed).isEqualTo(ref.graph.heads());
             assertThat(p.graph.weave()).as("seed %x", seed).isEqualTo(ref.graph.weave());
             assertThat(p.graph.size()).isEqualTo(ref.graph.size());
         }

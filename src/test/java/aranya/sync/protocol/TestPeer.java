@@ -65,10 +65,17 @@ final class TestPeer implements AutoCloseable {
         return served;
     }
 
-    /** Appends count commands with payloads of payloadBytes; returns them. */
+    /**
+     * Appends count commands with payloads of payloadBytes, as a node does (the first one
+     * merges the heads first); returns them, merges left out.
+     */
     List<Command> append(int count, int payloadBytes) throws SyncException {
-        List<Command> batch = chain(graph.head().orElseThrow(), count, payloadBytes);
-        graph.addCommands(batch);
+        byte[] payload = new byte[Math.max(payloadBytes, 8)];
+        java.util.concurrent.ThreadLocalRandom.current().nextBytes(payload); // distinct commands on every peer
+        Command first = graph.append(MEMBER, aranya.sync.graph.Priority.basic(5), "t", aranya.sync.graph.Bytes.of(payload));
+        List<Command> batch = new java.util.ArrayList<>(List.of(first));
+        batch.addAll(chain(first.address(), count - 1, payloadBytes));
+        graph.addCommands(batch.subList(1, batch.size()));
         return batch;
     }
 

@@ -8,8 +8,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * kwik 0.10.8's server calls {@code System.exit(9)} when its socket fails (kwik-notes §1.1).
- * Both cases run in a child JVM, since the failure they look for ends the JVM.
+ * kwik 0.10.8's server calls {@code System.exit(9)} when its socket fails or anything in its
+ * receive loop throws an Error. Every case runs in a child JVM, since the failure it looks for ends the JVM.
  */
 class ExitGuardTest {
     @Test
@@ -24,6 +24,21 @@ class ExitGuardTest {
     void kwiksOwnServerOnAPlainSocketExitsTheJvmWhenTheSocketCloses() throws Exception {
         ChildRun run = runChild("plain");
         assertThat(run.output()).as(run.output()).contains("STARTED").doesNotContain("SURVIVED");
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(9);
+    }
+
+    @Test
+    void anErrorInTheListenersReceiveLeavesTheJvmRunningAndTheListenerServing() throws Exception {
+        ChildRun run = runChild("gate-error");
+        assertThat(run.output()).as(run.output()).contains("SERVED AFTER ERROR");
+        assertThat(run.exitCode()).as(run.output()).isZero();
+    }
+
+    /** The hazard: kwik's receiver exits the JVM on any Error, such as an OutOfMemoryError under a flood. */
+    @Test
+    void kwiksOwnServerExitsTheJvmOnAnErrorInItsReceive() throws Exception {
+        ChildRun run = runChild("receive-error");
+        assertThat(run.output()).as(run.output()).doesNotContain("SURVIVED");
         assertThat(run.exitCode()).as(run.output()).isEqualTo(9);
     }
 

@@ -29,7 +29,8 @@ final class Relay implements AutoCloseable {
         TransportConfig config = QuicFixtures.config();
         upstream = SyncConnector.kwikClient(QuicFixtures.HOST, targetPort, config, Duration.ofSeconds(5));
         upstream.connect();
-        socket = new GuardedDatagramSocket(new InetSocketAddress(InetAddress.getByName(QuicFixtures.HOST), 0));
+        socket = new GuardedDatagramSocket(new InetSocketAddress(InetAddress.getByName(QuicFixtures.HOST), 0),
+                new HandshakeGate(config.connectionIdleTimeout()));
         NodeIdentity identity = NodeIdentity.generate();
         connector = ServerConnector.builder()
                 .withSocket(socket)

@@ -13,7 +13,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +30,26 @@ class FrameTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new FrameWriter(out, MAX).writeFrame(MessageCodec.encode(new ResponseEnvelope.Ok(Bytes.EMPTY)));
         assertThat(out.toByteArray()).isEqualTo(Vectors.hex("00 00 00 02 00 00"));
+    }
+
+    @Test
+    void eachFrameReachesTheStreamInOneWrite() throws Exception {
+        List<Integer> writes = new ArrayList<>();
+        OutputStream counting = new OutputStream() {
+            @Override
+            public void write(int b) {
+                writes.add(1);
+            }
+
+            @Override
+            public void write(byte[] data, int offset, int length) {
+                writes.add(length);
+            }
+        };
+        FrameWriter writer = new FrameWriter(counting, MAX);
+        writer.writeFrame(new byte[30_000]);
+        writer.writeFrame(new byte[0]);
+        assertThat(writes).containsExactly(30_004, 4);
     }
 
     @Test

@@ -72,10 +72,14 @@ final class BenchGraphs {
         try (Graph graph = Graph.open(new FileStorageProvider(scratch).open(GraphId.of(init.id())), new TeamMembersPolicy())) {
             graph.addCommands(List.of(init));
             while (graph.size() < size) {
-                Address head = graph.head().orElseThrow();
+                Address head = graph.heads().getFirst();
                 List<Command> batch = new ArrayList<>(chain(alice, head, 95, 100, rnd));
+                Address aliceTip = batch.getLast().address();
                 batch.addAll(chain(bob, head, 4, 100, rnd));
-                graph.addCommands(batch); // the two branches are merged at the end of the batch
+                // Merged at the end of the batch, as an eagerly merging peer sends it: the graph
+                // keeps one head, and the shape the cached graphs were built with.
+                batch.add(Command.merge(aliceTip, batch.getLast().address()));
+                graph.addCommands(batch);
             }
             Files.writeString(scratch.resolve(ID_FILE), graph.id().toHex());
         }
@@ -88,7 +92,7 @@ final class BenchGraphs {
      * branch: what a replica that lacks the newest commands holds as its head.
      */
     static Address behindHead(Graph graph, int commands) {
-        Address at = graph.head().orElseThrow();
+        Address at = graph.heads().getFirst();
         for (int i = 0; i < commands; i++) {
             at = graph.command(at.id()).orElseThrow().parent().addresses().stream()
                     .max(Comparator.comparingLong(Address::maxCut)).orElseThrow();

@@ -218,7 +218,7 @@ public class TransportBenchmark {
 
         @TearDown(Level.Invocation)
         public void check(Network n) throws Exception {
-            if (!mine.head().equals(theirs.head())) {
+            if (!mine.heads().equals(theirs.heads())) {
                 throw new IllegalStateException("replicas did not converge");
             }
             n.left.graphs.remove(mine.id());

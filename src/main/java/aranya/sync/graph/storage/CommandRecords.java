@@ -21,7 +21,33 @@ import java.util.List;
  * </pre>
  */
 final class CommandRecords {
+    /** The shortest body: a batch of no commands, its count alone. */
+    static final int MIN_BODY = 4;
+    /** The shortest command: id, a priority rank without a basic value, no parents, empty policy and payload. */
+    private static final int MIN_COMMAND = 32 + 1 + 1 + 4 + 4;
+    /** How much of a body {@link #plausibleStart} looks at: count, id, rank, basic value, parent count. */
+    static final int PLAUSIBLE_PREFIX = 4 + 32 + 1 + 4 + 1;
+
     private CommandRecords() {}
+
+    /**
+     * Whether a body of length bytes that starts with head (its first
+     * {@code min(length, PLAUSIBLE_PREFIX)} bytes) can be a batch: its count fits the length,
+     * and the first command's priority rank and parent count are in range. Every body
+     * {@link #encode} writes passes; at a random offset of a log almost nothing does, which
+     * lets a search for intact records skip offsets without checksumming a body.
+     */
+    static boolean plausibleStart(ByteBuffer head, int length) {
+        int count = head.getInt(0);
+        if (count == 0) {
+            return length == MIN_BODY;
+        }
+        if (count < 0 || count > (length - MIN_BODY) / MIN_COMMAND) {
+            return false;
+        }
+        int rank = Byte.toUnsignedInt(head.get(4 + 32));
+        return rank <= 3 && Byte.toUnsignedInt(head.get(rank == 1 ? 4 + 32 + 1 + 4 : 4 + 32 + 1)) <= 2;
+    }
 
     static byte[] encode(List<Command> batch) {
         int size = 4;

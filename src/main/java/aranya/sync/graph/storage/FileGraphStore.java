@@ -9,22 +9,48 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
 /**
- * One graph as an append-only log file. Each batch is one record:
- * {@code u32 body length | u32 CRC-32C of body | body} (body: {@link CommandRecords}),
- * written at the end of the file and fsync'd before {@link #append} returns.
+ * One graph as an append-only log file: an 8-byte header {@code ARSYNCG1}, then one record
+ * per batch, {@code u32 body length | u32 CRC-32C of body | body} (body: {@link CommandRecords}),
+ * written at the end of the file and fsync'd before {@link #append} returns. The file is
+ * locked while open, so two nodes cannot share it.
  *
- * <p>Opening scans the log; the first record that is cut short or fails its checksum marks
- * the end of what was acknowledged (a crash can only tear the batch being written), so the
- * file is truncated there. The file is locked while open, so two nodes cannot share it.
+ * <p><b>Torn tail or damage.</b> A record is <i>intact</i> when its length is possible
+ * (4 bytes to {@link #MAX_RECORD}), its body lies inside the file, the start of its body
+ * is shaped like a batch ({@link CommandRecords#plausibleStart}) and its checksum matches.
+ * Opening walks the intact records from the header; at the first record that is not intact
+ * (at byte offset P of a log of S bytes):
+ * <ul>
+ *   <li>if no intact record starts anywhere after P and S − P is at most one record
+ *       ({@code 8 + MAX_RECORD} bytes), the bad record runs to the end of the file: it is the
+ *       one batch whose append a crash interrupted, and nothing after it was ever
+ *       acknowledged. The log is cut at P, as a crash mid-append requires. A crash leaves the
+ *       last record short, or full length with bytes that never reached the disk, its length
+ *       field included; so a record that reaches the end of the file but fails its
+ *       checksum, even if its append had returned, cannot be told from a torn write and
+ *       is dropped too. The dropped bytes are first copied to {@code <log>.torn-at-P}, so
+ *       even then no byte is destroyed;</li>
+ *   <li>otherwise bytes that were acknowledged follow the damage, which a crash cannot
+ *       cause: the log is refused with a {@link CorruptLogException} naming the file and P,
+ *       and left unchanged. {@link #repair} keeps the records before P and moves the bytes
+ *       from P on aside into {@code <log>.damaged-at-P}.</li>
+ * </ul>
+ * The length field is not trusted to say where a bad record ends (a flipped bit in it must
+ * not make the rest of the file look like a torn tail), hence the search for any intact
+ * record after P. The checksum makes a false match there a 2^-32 chance, and a false match
+ * only refuses the log; it never drops data.
  */
 final class FileGraphStore implements GraphStore {
     private static final System.Logger LOG = System.getLogger(FileGraphStore.class.getName());
@@ -32,6 +58,8 @@ final class FileGraphStore implements GraphStore {
     private static final int RECORD_HEADER = 8;
     /** No batch we write comes near this; a larger length can only be a torn or corrupt header. */
     static final int MAX_RECORD = 1 << 30;
+    /** The window the record checks read through: a scan of every offset reads the file once. */
+    private static final int WINDOW = 1 << 18;
 
     private final GraphId graph;
     private final Path path;
@@ -40,7 +68,16 @@ final class FileGraphStore implements GraphStore {
     private final ReentrantLock lock = new ReentrantLock();
     private long end;
 
+    /**
+     * Opens and locks the log, creating it if needed, and checks it as the class comment says.
+     *
+     * @throws CorruptLogException if acknowledged records follow a damaged one
+     */
     FileGraphStore(GraphId graph, Path path) throws IOException {
+        this(graph, path, true);
+    }
+
+    private FileGraphStore(GraphId graph, Path path, boolean recover) throws IOException {
         this.graph = graph;
         this.path = path;
         this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -49,7 +86,9 @@ final class FileGraphStore implements GraphStore {
             if (fileLock == null) {
                 throw new IOException(path + " is in use by another process");
             }
-            this.end = recover();
+            if (recover) {
+                this.end = recover();
+            }
         } catch (OverlappingFileLockException e) {
             channel.close();
             throw new IOException(path + " is already open in this process", e);
@@ -59,43 +98,221 @@ final class FileGraphStore implements GraphStore {
         }
     }
 
-    /** Checks the header and every record's checksum; truncates a torn tail. Returns the log's end. */
+    /**
+     * Keeps the intact records before the first bad one and moves everything from there to the
+     * end into {@code <log>.damaged-at-P} (nothing is deleted); leaves an intact log alone.
+     * Takes the log's lock, so it fails while a node has the log open.
+     */
+    static FileStorageProvider.Repair repair(GraphId graph, Path path) throws IOException {
+        try (FileGraphStore store = new FileGraphStore(graph, path, false)) {
+            Scan scan = new LogReader(store.channel, path).scan();
+            if (scan.damage().isEmpty()) {
+                return new FileStorageProvider.Repair(graph, path, scan.batches(), scan.intactEnd(), Optional.empty(), 0, "intact");
+            }
+            Damage damage = scan.damage().get();
+            long moved = store.channel.size() - damage.offset();
+            Path aside = store.moveAside(damage.offset(), "damaged");
+            return new FileStorageProvider.Repair(graph, path, scan.batches(), damage.offset(), Optional.of(aside), moved, damage.describe());
+        }
+    }
+
+    /** The first record that is not intact, and whether the rest of the file is only that record. */
+    private record Damage(long offset, String problem, OptionalLong nextIntact, long size) {
+        boolean torn() {
+            return nextIntact.isEmpty() && size - offset <= RECORD_HEADER + (long) MAX_RECORD;
+        }
+
+        String describe() {
+            if (offset == 0) {
+                return "the file does not start with the log header " + new String(MAGIC, StandardCharsets.US_ASCII);
+            }
+            return "the record at byte " + offset + " " + problem + (nextIntact.isPresent()
+                    ? " and an intact record follows at byte " + nextIntact.getAsLong()
+                    : torn() ? ", and nothing intact follows it (a torn write)"
+                    : ", and " + (size - offset) + " bytes follow it, more than one record");
+        }
+    }
+
+    /** The intact records from the header on, and the damage after them, if any. */
+    private record Scan(int batches, long intactEnd, Optional<Damage> damage) {}
+
+    /** Checks the header and every record; cuts a torn tail (kept aside), refuses damage. Returns the log's end. */
     private long recover() throws IOException {
         long size = channel.size();
-        if (size < MAGIC.length) {
+        if (size < MAGIC.length && isMagicPrefix(size)) {
             // New file, or a crash while it was being created: start it afresh.
             channel.truncate(0);
             channel.write(ByteBuffer.wrap(MAGIC), 0);
             channel.force(true);
             return MAGIC.length;
         }
-        ByteBuffer magic = ByteBuffer.allocate(MAGIC.length);
-        readFully(magic, 0);
-        if (!Arrays.equals(magic.array(), MAGIC)) {
-            throw new IOException(path + " is not an aranya-sync graph log");
+        Scan scan = new LogReader(channel, path).scan();
+        if (scan.damage().isEmpty()) {
+            return scan.intactEnd();
         }
-        long pos = MAGIC.length;
-        ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
-        while (pos + RECORD_HEADER <= size) {
-            header.clear();
-            readFully(header, pos);
-            int length = header.getInt(0);
-            if (length < 0 || length > MAX_RECORD || pos + RECORD_HEADER + length > size) {
-                break;
+        Damage damage = scan.damage().get();
+        if (damage.offset() == 0) {
+            throw new CorruptLogException(path, 0, path + " is not an aranya-sync graph log: " + damage.describe()
+                    + "; nothing was changed");
+        }
+        if (!damage.torn()) {
+            throw new CorruptLogException(path, damage.offset(), path + " is damaged: " + damage.describe()
+                    + ". Acknowledged data follows the damage, so this is no torn write and nothing was changed; "
+                    + "'aranya-sync repair' keeps the " + scan.batches() + " batches before byte " + damage.offset()
+                    + " and moves the rest aside");
+        }
+        Path aside = moveAside(damage.offset(), "torn");
+        LOG.log(Level.WARNING, "{0}: dropped the {1} bytes from byte {2} on, a batch whose write did not complete ({3}); they are kept in {4}",
+                path, size - damage.offset(), damage.offset(), damage.problem(), aside);
+        return damage.offset();
+    }
+
+    private boolean isMagicPrefix(long size) throws IOException {
+        ByteBuffer head = ByteBuffer.allocate((int) size);
+        readFully(head, 0);
+        return Arrays.equals(head.array(), Arrays.copyOf(MAGIC, (int) size));
+    }
+
+    /**
+     * Reads a log for {@link #scan}, through a window of {@link #WINDOW} bytes so that
+     * checking every offset reads the file once; lives only while the log is checked.
+     */
+    private static final class LogReader {
+        private final FileChannel channel;
+        private final Path path;
+        private final ByteBuffer window = ByteBuffer.allocate(WINDOW);
+        private long windowStart = -1;
+
+        LogReader(FileChannel channel, Path path) {
+            this.channel = channel;
+            this.path = path;
+        }
+
+        /** The intact records from the header on, and the first bad record after them, if any. */
+        Scan scan() throws IOException {
+            long size = channel.size();
+            if (size < MAGIC.length || !Arrays.equals(bytesAt(0, MAGIC.length), MAGIC)) {
+                return new Scan(0, 0, Optional.of(new Damage(0, "", OptionalLong.empty(), size)));
             }
-            ByteBuffer body = ByteBuffer.allocate(length);
-            readFully(body, pos + RECORD_HEADER);
-            if (crc(body.array()) != header.getInt(4)) {
-                break;
+            long pos = MAGIC.length;
+            int batches = 0;
+            while (pos < size) {
+                String problem = problemAt(pos, size);
+                if (problem != null) {
+                    return new Scan(batches, pos, Optional.of(new Damage(pos, problem, nextIntact(pos, size), size)));
+                }
+                pos += RECORD_HEADER + (long) intAt(pos);
+                batches++;
             }
-            pos += RECORD_HEADER + length;
+            return new Scan(batches, pos, Optional.empty());
         }
-        if (pos < size) {
-            LOG.log(Level.WARNING, "{0}: dropping {1} bytes after the last complete batch (torn write)", path, size - pos);
-            channel.truncate(pos);
-            channel.force(true);
+
+        /** The first offset after bad at which an intact record starts; not searched when more than a record follows. */
+        private OptionalLong nextIntact(long bad, long size) throws IOException {
+            if (size - bad > RECORD_HEADER + (long) MAX_RECORD) {
+                return OptionalLong.empty();
+            }
+            for (long q = bad + 1; q + RECORD_HEADER + CommandRecords.MIN_BODY <= size; q++) {
+                if (problemAt(q, size) == null) {
+                    return OptionalLong.of(q);
+                }
+            }
+            return OptionalLong.empty();
         }
-        return pos;
+
+        /** Why the record at pos is not intact, or null if it is. */
+        private String problemAt(long pos, long size) throws IOException {
+            if (size - pos < RECORD_HEADER) {
+                return "is cut short: " + (size - pos) + " bytes of an " + RECORD_HEADER + "-byte record header";
+            }
+            int length = intAt(pos);
+            if (length < CommandRecords.MIN_BODY || length > MAX_RECORD) {
+                return "claims an impossible length of " + Integer.toUnsignedString(length) + " bytes";
+            }
+            long body = pos + RECORD_HEADER;
+            if (body + length > size) {
+                return "is cut short: " + length + " bytes claimed, " + (size - body) + " in the file";
+            }
+            int head = (int) Math.min(length, CommandRecords.PLAUSIBLE_PREFIX);
+            fill(body, head);
+            if (!CommandRecords.plausibleStart(window.slice((int) (body - windowStart), head), length)) {
+                return "does not hold a batch";
+            }
+            int stored = intAt(pos + 4);
+            CRC32C crc = new CRC32C();
+            for (long at = body; at < body + length; ) {
+                int n = (int) Math.min(WINDOW, body + length - at);
+                fill(at, n);
+                crc.update(window.array(), (int) (at - windowStart), n);
+                at += n;
+            }
+            return (int) crc.getValue() == stored ? null : "fails its checksum";
+        }
+
+        private int intAt(long pos) throws IOException {
+            fill(pos, 4);
+            return window.getInt((int) (pos - windowStart));
+        }
+
+        private byte[] bytesAt(long pos, int n) throws IOException {
+            fill(pos, n);
+            int from = (int) (pos - windowStart);
+            return Arrays.copyOfRange(window.array(), from, from + n);
+        }
+
+        /** Makes bytes [pos, pos + n) of the file available in the window; n is at most WINDOW. */
+        private void fill(long pos, int n) throws IOException {
+            if (windowStart >= 0 && pos >= windowStart && pos + n <= windowStart + window.limit()) {
+                return;
+            }
+            window.clear();
+            windowStart = pos;
+            long at = pos;
+            while (window.hasRemaining()) {
+                int read = channel.read(window, at);
+                if (read < 0) {
+                    break;
+                }
+                at += read;
+            }
+            window.flip();
+            if (window.limit() < n) {
+                windowStart = -1;
+                throw new IOException(path + " ended at " + at + " while reading a record");
+            }
+        }
+    }
+
+    /**
+     * Copies the bytes from offset from to the end into a new file beside the log, makes it
+     * durable, then cuts the log at from. Returns the new file.
+     */
+    private Path moveAside(long from, String why) throws IOException {
+        long size = channel.size();
+        Path aside = null;
+        FileChannel out = null;
+        for (int i = 0; out == null; i++) {
+            aside = path.resolveSibling(path.getFileName() + "." + why + "-at-" + from + (i == 0 ? "" : "." + i));
+            try {
+                out = FileChannel.open(aside, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            } catch (FileAlreadyExistsException e) {
+                if (i == 1000) {
+                    throw e;
+                }
+            }
+        }
+        try (FileChannel copy = out) {
+            for (long at = from; at < size; ) {
+                at += channel.transferTo(at, size - at, copy);
+            }
+            copy.force(true);
+        }
+        try (FileChannel dir = FileChannel.open(path.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+        channel.truncate(from);
+        channel.force(true);
+        return aside;
     }
 
     @Override
@@ -115,7 +332,11 @@ final class FileGraphStore implements GraphStore {
                 ByteBuffer body = ByteBuffer.allocate(header.getInt(0));
                 readFully(body, pos + RECORD_HEADER);
                 body.flip();
-                CommandRecords.decode(body, sink);
+                try {
+                    CommandRecords.decode(body, sink);
+                } catch (IOException e) {
+                    throw new IOException(path + ": the record at byte " + pos + " has a valid checksum but " + e.getMessage(), e);
+                }
                 pos += RECORD_HEADER + body.capacity();
             }
         } finally {
@@ -126,6 +347,9 @@ final class FileGraphStore implements GraphStore {
     @Override
     public void append(List<Command> batch) throws IOException {
         byte[] body = CommandRecords.encode(batch);
+        if (body.length > MAX_RECORD) {
+            throw new IOException("a batch of " + body.length + " bytes is larger than a log record may be (" + MAX_RECORD + ")");
+        }
         ByteBuffer record = ByteBuffer.allocate(RECORD_HEADER + body.length);
         record.putInt(body.length).putInt(crc(body)).put(body).flip();
         lock.lock();

@@ -7,15 +7,20 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * The embedded default storage: one append-only log file per graph in a directory,
- * named {@code <graph id hex>.graph}.
+ * named {@code <graph id hex>.graph}. A crash can tear only the last record of a log, which
+ * opening drops (keeping its bytes in {@code <log>.torn-at-<offset>}); damage anywhere else
+ * makes {@link #open} fail with a {@link CorruptLogException} until {@link #repair} is run.
+ * The exact rule is in the log's class comment and in {@code docs/storage.md}.
  */
 public final class FileStorageProvider implements StorageProvider {
     private static final String SUFFIX = ".graph";
@@ -40,6 +45,33 @@ public final class FileStorageProvider implements StorageProvider {
             }
         }
         return store;
+    }
+
+    /**
+     * What {@link #repair} did to one log.
+     *
+     * @param graph the graph whose log it is
+     * @param log the log file
+     * @param keptBatches the intact records (batches) before the first bad one, all of them if none is bad
+     * @param keptBytes the log's length after the repair
+     * @param movedTo the new file holding the bytes from the first bad record to the old end; empty if the log was intact
+     * @param movedBytes how many bytes were moved there (0 if none)
+     * @param finding what was wrong, in words, or {@code "intact"}
+     */
+    public record Repair(GraphId graph, Path log, int keptBatches, long keptBytes, Optional<Path> movedTo, long movedBytes, String finding) {}
+
+    /**
+     * Repairs graph's log if it is damaged: keeps the intact records before the first bad one
+     * and moves every byte from there to the end into {@code <log>.damaged-at-<offset>}
+     * beside it (nothing is deleted); an intact log is left alone. Fails if the log is open,
+     * here or in another process.
+     */
+    public Repair repair(GraphId graph) throws IOException {
+        Path file = directory.resolve(graph.toHex() + SUFFIX);
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null, "no log of graph " + graph);
+        }
+        return FileGraphStore.repair(graph, file);
     }
 
     @Override

@@ -68,7 +68,7 @@ class CommandRecordsFuzzTest {
         }
     }
 
-    /** The input is refused as corrupt, or decodes to a batch whose encoding is the input. */
+    /** The input is refused as corrupt, or decodes to a batch whose encoding is the input and whose start is plausible. */
     private static Fuzzer.Outcome decodesToItself(byte[] input) {
         List<Command> batch = new ArrayList<>();
         try {
@@ -79,6 +79,10 @@ class CommandRecordsFuzzTest {
         byte[] reencoded = CommandRecords.encode(batch);
         if (!Arrays.equals(reencoded, input)) {
             throw new AssertionError("decoded as " + batch + ", which re-encodes to " + HexFormat.of().formatHex(reencoded));
+        }
+        // The log's search for intact records skips bodies that fail this: no batch may.
+        if (!CommandRecords.plausibleStart(ByteBuffer.wrap(input), input.length)) {
+            throw new AssertionError("a batch that decodes fails plausibleStart: " + HexFormat.of().formatHex(input));
         }
         return Fuzzer.Outcome.DECODED;
     }

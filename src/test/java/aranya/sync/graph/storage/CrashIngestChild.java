@@ -44,7 +44,7 @@ public final class CrashIngestChild {
         System.out.println("READY " + graph.size());
         System.out.flush();
         for (long n = 0; ; n++) {
-            Address parent = graph.head().orElseThrow();
+            Address parent = graph.heads().getFirst();
             List<Command> batch = new ArrayList<>(BATCH);
             for (int i = 0; i < BATCH; i++) {
                 Command c = Command.action(founder, parent, Priority.basic(1), "ingest", Bytes.of(HexFormat.of().parseHex("%016x".formatted(n * BATCH + i))));

@@ -1,0 +1,33 @@
+package aranya.sync.graph.storage;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A graph log that is damaged where a crash cannot have damaged it: bytes after the damage
+ * were acknowledged, so the store refuses to open rather than cut them off. The log is left
+ * as it was; {@link FileStorageProvider#repair} keeps what precedes the damage and moves the
+ * rest aside.
+ */
+public final class CorruptLogException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    private final transient Path file;
+    private final long offset;
+
+    CorruptLogException(Path file, long offset, String message) {
+        super(message);
+        this.file = file;
+        this.offset = offset;
+    }
+
+    /** The damaged log. */
+    public Path file() {
+        return file;
+    }
+
+    /** The byte offset in the log of the first record that is not intact (0: the file header). */
+    public long offset() {
+        return offset;
+    }
+}

@@ -1,0 +1,68 @@
+package aranya.sync.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code aranya-sync repair} end to end, as a user meets a damaged log: status fails, repair, status works. */
+class RepairCommandTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int exit, List<String> out, List<String> err) {}
+
+    private Run cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--data", dir.toString()));
+        int exit = Main.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8).lines().toList(), err.toString(StandardCharsets.UTF_8).lines().toList());
+    }
+
+    @Test
+    void statusNamesTheDamageAndRepairKeepsWhatPrecedesIt() throws Exception {
+        assertThat(cli("init").exit()).isZero();
+        String team = cli("team", "create").out().stream().filter(l -> l.startsWith("credentials")).findFirst().orElseThrow()
+                .replaceFirst("credentials\\s*", "").substring(0, 64);
+        Path log = dir.resolve("graphs").resolve(team + ".graph");
+        long second = Files.size(log);
+        for (int i = 0; i < 3; i++) {
+            assertThat(cli("append", "note", "n" + i).exit()).isZero();
+        }
+        assertThat(cli("log").out()).hasSize(4);
+        byte[] damaged = Files.readAllBytes(log);
+        damaged[(int) second + 30] ^= (byte) 0xff;
+        Files.write(log, damaged);
+
+        Run status = cli("status");
+        assertThat(status.exit()).isEqualTo(1);
+        assertThat(status.err()).hasSize(1);
+        assertThat(status.err().get(0)).contains("STORAGE", log.toString(), "record at byte " + second, "aranya-sync repair");
+
+        Run repair = cli("repair");
+        assertThat(repair.exit()).isZero();
+        Path aside = log.resolveSibling(log.getFileName() + ".damaged-at-" + second);
+        assertThat(repair.out()).containsExactly(
+                "team " + team + ": the record at byte " + second + " fails its checksum and an intact record follows at byte "
+                        + (second + (damaged.length - second) / 3),
+                "team " + team + ": kept the 1 batches before byte " + second + "; moved the " + (damaged.length - second)
+                        + " bytes after them to " + aside);
+        assertThat(Files.readAllBytes(aside)).isEqualTo(Arrays.copyOfRange(damaged, (int) second, damaged.length));
+
+        Run after = cli("status");
+        assertThat(after.exit()).isZero();
+        assertThat(after.out()).anyMatch(l -> l.startsWith("team " + team + ": 1 commands"));
+        assertThat(cli("repair", "--team", team).out()).containsExactly("team " + team + ": log intact (1 batches), nothing changed");
+        assertThat(cli("repair", "--team", "xyz").exit()).isEqualTo(2);
+    }
+}
