@@ -65,7 +65,7 @@ public class WanPeer {
     }
 
     private static void serve(Path dir, String host, int port) throws Exception {
-        try (SyncNode office = SyncNode.builder(dir).listenAddress(new InetSocketAddress(host, port)).sessionTimeout(LONG).open();
+        try (SyncNode office = SyncNode.builder(dir).listenAddress(new InetSocketAddress(host, port)).idleTimeout(LONG).open();
                 SyncListener stream = streamServer(new InetSocketAddress(host, port + 1))) {
             GraphId team = office.teams().iterator().next();
             BufferedReader commands = new BufferedReader(new InputStreamReader(System.in));
@@ -101,7 +101,7 @@ public class WanPeer {
     }
 
     private static String pull(Path dir, PeerAddress server, int size, Duration timeout) throws Exception {
-        try (SyncNode phone = SyncNode.builder(dir).sessionTimeout(timeout).open()) {
+        try (SyncNode phone = SyncNode.builder(dir).idleTimeout(timeout).open()) {
             GraphId team = phone.teams().iterator().next();
             long bytes = 0;
             long nanos = 0;
@@ -124,7 +124,7 @@ public class WanPeer {
     }
 
     private static String bidi(Path dir, PeerAddress server, int newCommands, Duration timeout) throws Exception {
-        try (SyncNode phone = SyncNode.builder(dir).sessionTimeout(timeout).open()) {
+        try (SyncNode phone = SyncNode.builder(dir).idleTimeout(timeout).open()) {
             GraphId team = phone.teams().iterator().next();
             appendCommands(phone, team, newCommands);
             SyncPeerConfig bidirectional = SyncPeerConfig.builder().bidirectional(true).build();
@@ -136,7 +136,7 @@ public class WanPeer {
     }
 
     private static TransportConfig streamConfig() {
-        return TransportConfig.builder().sessionDeadline(LONG).connectTimeout(Duration.ofSeconds(30)).build();
+        return TransportConfig.builder().idleTimeout(LONG).connectTimeout(Duration.ofSeconds(30)).build();
     }
 
     /** Answers a 4-byte request for N bytes with N bytes of 64 KiB messages. */

@@ -76,7 +76,7 @@ final class Invocation implements AutoCloseable {
     /** The node: the running one, or the data directory's, opened now (client-only) if not yet. */
     SyncNode node() throws IOException, SyncException {
         if (node == null) {
-            node = NodeOptions.builder(dataDirectory).open();
+            node = NodeOptions.builder(dataDirectory, args).open();
         }
         return node;
     }

@@ -29,9 +29,15 @@ final class NodeOptions {
         }
     }
 
-    /** A builder for the node of dir, with the file-mode check ARANYA_SYNC_STRICT_MODES asks for. */
-    static SyncNode.Builder builder(Path dir) {
-        return SyncNode.builder(dir).strictFileModes(strictFileModes());
+    /**
+     * A builder for the node of dir, with the file-mode check ARANYA_SYNC_STRICT_MODES asks for
+     * and the session bounds of --idle-timeout and --max-session-time, for commands that take them.
+     */
+    static SyncNode.Builder builder(Path dir, Args args) {
+        SyncNode.Builder builder = SyncNode.builder(dir).strictFileModes(strictFileModes());
+        args.option("idle-timeout").map(PeerCommand::duration).ifPresent(builder::idleTimeout);
+        args.option("max-session-time").map(PeerCommand::duration).ifPresent(builder::maxSessionTime);
+        return builder;
     }
 
     /** Off only when ARANYA_SYNC_STRICT_MODES is "no": then key and secret files others can read are used, with a warning. */

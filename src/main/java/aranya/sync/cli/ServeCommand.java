@@ -16,17 +16,20 @@ final class ServeCommand implements Main.CliCommand {
     @Override
     public String usage() {
         return """
-                usage: aranya-sync serve [--listen HOST:PORT] [--data DIR]
+                usage: aranya-sync serve [--listen HOST:PORT] [--idle-timeout SECONDS]
+                                         [--max-session-time SECONDS] [--data DIR]
                   Listens for QUIC sync connections (default 127.0.0.1:4433; port 0 picks one), syncs
                   with the peers in DIR/peers.conf, prints each batch of new commands and logs each
                   session it served. While it runs, every other aranya-sync command on DIR runs in
                   it, through the owner-only socket DIR/control/socket; a second serve on DIR is
-                  refused. Stops on SIGINT/SIGTERM, closing everything cleanly.""";
+                  refused. Stops on SIGINT/SIGTERM, closing everything cleanly. Sessions, served or
+                  not, fail after --idle-timeout without progress (default 30) or at
+                  --max-session-time (default none).""";
     }
 
     @Override
     public Set<String> valuedOptions() {
-        return Set.of("data", "listen");
+        return Set.of("data", "listen", "idle-timeout", "max-session-time");
     }
 
     @Override
@@ -39,7 +42,7 @@ final class ServeCommand implements Main.CliCommand {
         call.args().allowFlags();
         call.args().allowPositionals(0);
         var listen = NodeOptions.socketAddress(call.args().option("listen").orElse("127.0.0.1:4433"));
-        SyncNode node = NodeOptions.builder(call.dataDirectory()).listenAddress(listen).controlSocket(true).open();
+        SyncNode node = NodeOptions.builder(call.dataDirectory(), call.args()).listenAddress(listen).controlSocket(true).open();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

@@ -18,17 +18,21 @@ final class SyncCommand implements Main.CliCommand {
     @Override
     public String usage() {
         return """
-                usage: aranya-sync sync ADDRESS [--bidirectional] [--json] [--progress] [--team TEAM] [--data DIR]
+                usage: aranya-sync sync ADDRESS [--bidirectional] [--json] [--progress] [--idle-timeout SECONDS]
+                                        [--max-session-time SECONDS] [--team TEAM] [--data DIR]
                   Pulls everything the peer at ADDRESS has of TEAM that this node lacks. With
                   --bidirectional the peer then asks for what it lacks, on the same QUIC stream, so
-                  both converge even though this node runs no server. If a node runs on DIR, the
-                  sync runs there. Progress (commands/s) goes to standard error on a terminal, or
-                  with --progress. --json prints one JSON object (docs/cli-json.md).""";
+                  both converge even though this node runs no server. The sync fails with TIMEOUT
+                  after --idle-timeout without progress (default 30) or at --max-session-time
+                  (default none); a long sync that keeps moving is never cut short. If a node runs on
+                  DIR, the sync runs there, under that node's own bounds. Progress (commands/s) goes
+                  to standard error on a terminal, or with --progress. --json prints one JSON object
+                  (docs/cli-json.md).""";
     }
 
     @Override
     public Set<String> valuedOptions() {
-        return Set.of("data", "team");
+        return Set.of("data", "team", "idle-timeout", "max-session-time");
     }
 
     @Override

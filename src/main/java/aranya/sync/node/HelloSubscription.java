@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * A subscription to one peer's hello notifications for one team, made with
  * {@link SyncNode#subscribeHello}. A virtual thread holds a subscription stream open to the
  * peer and subscribes again whenever the peer ends one (each stream lives within the peer's
- * session deadline) or it fails (after a backoff), until the subscription's duration is over
+ * idle timeout, quiet as it is between hellos) or it fails (after a backoff), until the subscription's duration is over
  * or it is closed. Every announced head is handed to the node, which syncs when it lacks it.
  */
 public final class HelloSubscription implements AutoCloseable {
@@ -39,7 +39,7 @@ public final class HelloSubscription implements AutoCloseable {
         CLOSED
     }
 
-    /** Opens a subscription stream to the peer with the given deadline. */
+    /** Opens a subscription stream to the peer whose session fails after the given idle timeout without progress. */
     @FunctionalInterface
     interface StreamOpener {
         MessageStream open(Duration deadline) throws SyncException;

@@ -151,7 +151,7 @@ public final class SyncNode implements AutoCloseable {
             closeGraphs().forEach(e::addSuppressed);
             throw e;
         }
-        this.connector = new SyncConnector(transport);
+        this.connector = new SyncConnector(transport, this::keepAlive);
         this.backoff = b.backoff;
         this.scheduler = new SyncScheduler(this::syncOnce, b.backoff, new SyncScheduler.Listener() {
             @Override
@@ -160,8 +160,8 @@ public final class SyncNode implements AutoCloseable {
             @Override
             public void failed(PeerAddress peer, GraphId team, SyncException failure) {}
         });
-        // A subscription stream ends well inside the session deadline that bounds the stream.
-        this.hellos = new HelloPublisher(MAX_HELLO_SUBSCRIPTIONS, transport.sessionDeadline().multipliedBy(3).dividedBy(4));
+        // A subscription stream, quiet between hellos, ends well inside the idle timeout that bounds the stream.
+        this.hellos = new HelloPublisher(MAX_HELLO_SUBSCRIPTIONS, transport.idleTimeout().multipliedBy(3).dividedBy(4));
         this.listener = b.listenAddress == null ? null
                 : SyncListener.start(b.listenAddress, identity,
                         team -> Optional.ofNullable(secrets.get(team)).map(byte[]::clone), this::serve, transport);
@@ -429,8 +429,8 @@ public final class SyncNode implements AutoCloseable {
                     }
                 },
                 backoff,
-                // Twice our own session deadline: a peer with our defaults ends each stream at 3/4 of its own.
-                transport.sessionDeadline().multipliedBy(2),
+                // Twice our own idle timeout: a peer with our defaults ends each stream at 3/4 of its own.
+                transport.idleTimeout().multipliedBy(2),
                 transport.maxMessageSize());
         subscriptions.removeIf(s -> s.state() != HelloSubscription.State.ACTIVE);
         subscriptions.add(subscription);
@@ -499,8 +499,9 @@ public final class SyncNode implements AutoCloseable {
         // Outside the peer data budget: this node chooses how many syncs it starts, and a session that
         // waited for budget while its server waited for it would hold both until their deadlines.
         openSessions.incrementAndGet();
-        try (MessageStream stream = connector.openStream(peer.host(), peer.port(), team, secrets.get(team))) {
-            SyncSummary summary = new SyncSession(stream, peerCache, transport.maxMessageSize()).requestSync(graph, bidirectional);
+        try {
+            SyncSummary summary = connector.session(peer.host(), peer.port(), team, secrets.get(team),
+                    stream -> new SyncSession(stream, peerCache, transport.maxMessageSize()).requestSync(graph, bidirectional));
             recordSuccess(peer, team, bidirectional, summary, start);
             return summary;
         } catch (SyncException e) {
@@ -511,12 +512,22 @@ public final class SyncNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the connection to host:port should be kept alive between sessions: while a
+     * peer there is scheduled (it has an interval) or subscribed to.
+     */
+    private boolean keepAlive(String host, int port) {
+        PeerAddress at = new PeerAddress(host, port);
+        return scheduler.peers().entrySet().stream().anyMatch(e -> e.getKey().peer().equals(at) && e.getValue().interval().isPresent())
+                || subscriptions.stream().anyMatch(s -> s.peer().equals(at) && s.state() == HelloSubscription.State.ACTIVE);
+    }
+
     /** Serves one stream a peer opened on our listener; SyncSession logs a failure, we record it as a JFR event. */
     private void serve(MessageStream stream, ConnectionContext connection) {
         long start = System.nanoTime();
         openSessions.incrementAndGet();
         try (PeerDataBudget.Account budget = peerData.account(connection.remoteAddress().getAddress())) {
-            new SyncSession(stream, peerCache, transport.maxMessageSize(), budget, transport.sessionDeadline())
+            new SyncSession(stream, peerCache, transport.maxMessageSize(), budget, transport.idleTimeout())
                     .serve(team -> Optional.ofNullable(graphs.get(team)), connection::isAuthenticated, hellos);
         } catch (SyncException failure) {
             SyncEvents.ServeFailed e = new SyncEvents.ServeFailed();
@@ -613,7 +624,7 @@ public final class SyncNode implements AutoCloseable {
         for (HelloSubscription subscription : subscriptions) {
             try {
                 // A subscription may be syncing after a hello; let it finish before the connector goes.
-                subscription.awaitEnd(transport.sessionDeadline());
+                subscription.awaitEnd(transport.idleTimeout());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -671,9 +682,32 @@ public final class SyncNode implements AutoCloseable {
             return this;
         }
 
-        /** The bound on every network wait of one sync session (default 30 s). */
-        public Builder sessionTimeout(Duration timeout) {
-            transport.sessionDeadline(timeout);
+        /**
+         * How long a sync session, served or not, may go without progress before it fails with
+         * {@link SyncError#TIMEOUT} (default 30 s). Progress is a whole message, or 16 KiB of
+         * one, received from the peer or taken by QUIC for sending (which it takes only as the
+         * peer acknowledges earlier data), so a long sync that keeps moving never times out,
+         * and a peer that trickles bytes gets no more than 16 KiB or one message per idle
+         * timeout. Connecting and team authentication have bounds of their own.
+         */
+        public Builder idleTimeout(Duration timeout) {
+            transport.idleTimeout(timeout);
+            return this;
+        }
+
+        /** An overall cap on one sync session, however it progresses (default none). */
+        public Builder maxSessionTime(Duration cap) {
+            transport.maxSessionTime(Optional.of(cap));
+            return this;
+        }
+
+        /**
+         * How often a pooled connection to a scheduled or subscribed peer sends a keep-alive
+         * (a QUIC PING), so a NAT keeps its mapping between syncs (default 10 s, whole seconds;
+         * {@link Duration#ZERO} for none).
+         */
+        public Builder keepAliveInterval(Duration interval) {
+            transport.keepAliveInterval(interval);
             return this;
         }
 

@@ -23,7 +23,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Unlike Aranya, where the publisher dials the subscriber back, notifications flow on the
  * stream the subscriber opened (a long poll), so a node that cannot be dialed can subscribe.
  * A stream lives at most {@code maxStreamLifetime}, which must stay inside the transport's
- * session deadline; the subscriber subscribes again for what is left of its duration.
+ * idle timeout (the stream is quiet between hellos); the subscriber subscribes again for what is left of its duration.
  *
  * <p>Changes are debounced but never dropped: a change inside the debounce window is sent when
  * the window ends (Aranya skips it and leaves it to the periodic hello).

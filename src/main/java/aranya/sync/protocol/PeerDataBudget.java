@@ -15,8 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * sent. A session reserves bytes before it reads or builds a message and waits while the node
  * or its peer is at its limit, so a peer that floods the node is slowed down by QUIC flow
  * control (we do not read what it sends) rather than held in our memory, and one peer cannot
- * take more than its share while others wait. Every wait is bounded by the session's
- * deadline.
+ * take more than its share while others wait. Every wait is bounded by the session's idle
+ * timeout (a wait is no progress, so its stream's deadline would end the session by then).
  *
  * <p>A reservation larger than a limit is granted once nothing else is held against that
  * limit, so an oversized configuration slows sessions down but never blocks one for good.
@@ -129,7 +129,7 @@ public final class PeerDataBudget {
                 long nanos = wait.toNanos();
                 while (!fits(bytes)) {
                     if (nanos <= 0) {
-                        throw new SyncException(SyncError.TIMEOUT, "the session deadline passed while waiting for " + bytes
+                        throw new SyncException(SyncError.TIMEOUT, "no room came within " + wait + " while waiting for " + bytes
                                 + " bytes of the node's peer data budget (" + held + " of " + limit + " held)");
                     }
                     try {

@@ -62,7 +62,7 @@ public final class SyncSession {
     private final PeerCache cache;
     private final int maxMessageBytes;
     private final PeerDataBudget.Account budget;
-    private final long deadlineNanos;
+    private final Duration budgetWait;
     /** Message bytes this session has sent and received so far. */
     private long bytes;
     /** Budget held for the last message received: released at the next receive, unless its commands went into a batch. */
@@ -81,18 +81,19 @@ public final class SyncSession {
      * A session whose peer data in flight counts against budget: before it reads a message it
      * reserves room for the largest one, keeps the message's bytes reserved until its commands
      * are committed (or until the next read), and reserves room for each response it builds
-     * until that response is sent. It waits for room at most until timeout after now; the
+     * until that response is sent. It waits for room at most idleTimeout each time: a wait is
+     * no progress, so the stream's own idle deadline would end the session by then anyway. The
      * caller closes budget after the session.
      *
      * @param maxMessageBytes the largest message the stream carries (responses are cut to fit)
-     * @param timeout how long the session may wait for its budget, in all (its deadline)
+     * @param idleTimeout how long the session may wait for its budget at a time (the stream's idle timeout)
      */
-    public SyncSession(MessageStream stream, PeerCache cache, int maxMessageBytes, PeerDataBudget.Account budget, Duration timeout) {
+    public SyncSession(MessageStream stream, PeerCache cache, int maxMessageBytes, PeerDataBudget.Account budget, Duration idleTimeout) {
         this.stream = stream;
         this.cache = cache;
         this.maxMessageBytes = maxMessageBytes;
         this.budget = budget;
-        this.deadlineNanos = System.nanoTime() + timeout.toNanos();
+        this.budgetWait = idleTimeout;
     }
 
     /**
@@ -295,7 +296,7 @@ public final class SyncSession {
         int sent = 0;
         long building = 2L * maxMessageBytes; // the message and its envelope, until kwik has taken the bytes
         while (!responder.ended()) {
-            budget.reserve(building, remaining(), () -> {});
+            budget.reserve(building, budgetWait, () -> {});
             SyncResponseMessage message = responder.next();
             if (message instanceof SyncResponseMessage.SyncResponse response) {
                 sent += response.commands().size();
@@ -314,29 +315,50 @@ public final class SyncSession {
         try (BatchCommitter committer = new BatchCommitter(graph, cache, stream.peer())) {
             Pending pending = new Pending(committer);
             int received = 0;
-            while (true) {
-                // Waiting for budget with a batch in hand could wait for ourselves: it goes to the committer first.
-                byte[] frame = receive(pending::submit).orElseThrow(() -> new SyncException(SyncError.UNEXPECTED_MESSAGE,
-                        "the peer finished before ending session " + requester.sessionId()));
-                SyncResponseMessage message = switch (MessageCodec.decodeResponseEnvelope(frame, 0, frame.length)) {
-                    case ResponseEnvelope.Err(String why) -> throw new SyncException(SyncError.PEER_ERROR, "peer " + stream.peer() + ": " + why);
-                    case ResponseEnvelope.Ok(Bytes payload) -> {
-                        byte[] body = payload.toByteArray();
-                        yield MessageCodec.decodeSyncResponse(body, 0, body.length);
+            try {
+                while (true) {
+                    // Waiting for budget with a batch in hand could wait for ourselves: it goes to the committer first.
+                    byte[] frame = receive(pending::submit).orElseThrow(() -> new SyncException(SyncError.UNEXPECTED_MESSAGE,
+                            "the peer finished before ending session " + requester.sessionId()));
+                    SyncResponseMessage message = switch (MessageCodec.decodeResponseEnvelope(frame, 0, frame.length)) {
+                        case ResponseEnvelope.Err(String why) -> throw new SyncException(SyncError.PEER_ERROR, "peer " + stream.peer() + ": " + why);
+                        case ResponseEnvelope.Ok(Bytes payload) -> {
+                            byte[] body = payload.toByteArray();
+                            yield MessageCodec.decodeSyncResponse(body, 0, body.length);
+                        }
+                    };
+                    Optional<List<Command>> commands = requester.receive(message);
+                    if (commands.isEmpty()) {
+                        pending.submit();
+                        return new SyncSummary(received, committer.finish(), 0, requester.remaining(), bytes);
                     }
-                };
-                Optional<List<Command>> commands = requester.receive(message);
-                if (commands.isEmpty()) {
-                    pending.submit();
-                    return new SyncSummary(received, committer.finish(), 0, requester.remaining(), bytes);
+                    pending.add(commands.get(), lastReceived);
+                    lastReceived = 0; // held with the batch until it is committed
+                    received += commands.get().size();
+                    if (pending.commands.size() >= COMMIT_BATCH || pending.bytes >= COMMIT_BATCH_BYTES) {
+                        pending.submit();
+                    }
                 }
-                pending.add(commands.get(), lastReceived);
-                lastReceived = 0; // held with the batch until it is committed
-                received += commands.get().size();
-                if (pending.commands.size() >= COMMIT_BATCH || pending.bytes >= COMMIT_BATCH_BYTES) {
-                    pending.submit();
+            } catch (SyncException e) {
+                if (e.error() == SyncError.TIMEOUT || e.error() == SyncError.TRANSPORT) {
+                    keepWhole(pending);
                 }
+                throw e;
             }
+        }
+    }
+
+    /**
+     * After the path failed mid-session (the peer went silent, the stream broke), commits the
+     * commands of the messages that did arrive whole, as the batches before them: they are as
+     * good as any, and a retry would only fetch them again. Nothing is kept once a batch failed,
+     * nor after a peer sent something wrong: then the whole batch it was in is refused.
+     */
+    private static void keepWhole(Pending pending) {
+        try {
+            pending.submit(); // committed by the committer's close(), which then releases its budget
+        } catch (SyncException batchFailed) {
+            // An earlier batch was refused: nothing more of this peer's is stored, as submit() says.
         }
     }
 
@@ -441,7 +463,7 @@ public final class SyncSession {
     private Optional<byte[]> receive(PeerDataBudget.BeforeWaiting beforeWaiting) throws SyncException {
         budget.release(lastReceived);
         lastReceived = 0;
-        budget.reserve(maxMessageBytes, remaining(), beforeWaiting);
+        budget.reserve(maxMessageBytes, budgetWait, beforeWaiting);
         Optional<byte[]> message;
         try {
             message = stream.receive();
@@ -456,11 +478,6 @@ public final class SyncSession {
         budget.release(maxMessageBytes - lastReceived);
         message.ifPresent(m -> bytes += m.length);
         return message;
-    }
-
-    /** Time left before this session's deadline, for its waits on the budget. */
-    private Duration remaining() {
-        return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
     }
 
     private void finish() throws SyncException {

@@ -67,16 +67,16 @@ class HandshakeGate {
     private long lastSweep;
     private long lastWarning;
 
-    /** A gate with the default caps, for connections whose idle timeout is idleTimeout. */
-    HandshakeGate(Duration idleTimeout) {
-        this(MAX_PENDING, MAX_PENDING_PER_ADDRESS, idleTimeout, System::nanoTime);
+    /** A gate with the default caps, for connections whose QUIC idle timeout is connectionIdleTimeout. */
+    HandshakeGate(Duration connectionIdleTimeout) {
+        this(MAX_PENDING, MAX_PENDING_PER_ADDRESS, connectionIdleTimeout, System::nanoTime);
     }
 
     /** With caps and a clock in nanoseconds of the test's choosing. */
-    HandshakeGate(int maxPending, int maxPendingPerAddress, Duration idleTimeout, LongSupplier clock) {
+    HandshakeGate(int maxPending, int maxPendingPerAddress, Duration connectionIdleTimeout, LongSupplier clock) {
         this.maxPending = maxPending;
         this.maxPendingPerAddress = maxPendingPerAddress;
-        this.idleNanos = idleTimeout.toNanos();
+        this.idleNanos = connectionIdleTimeout.toNanos();
         this.clock = clock;
         this.lastSweep = clock.getAsLong();
         this.lastWarning = lastSweep - WARNING_INTERVAL_NANOS;
@@ -265,7 +265,7 @@ class HandshakeGate {
         }
     }
 
-    /** Forgets pending connections silent for the idle timeout: kwik has closed them. At most once a second, or when at a cap. */
+    /** Forgets pending connections silent for the QUIC idle timeout: kwik has closed them. At most once a second, or when at a cap. */
     private void sweepIfDue(long now) {
         if (now - lastSweep < SWEEP_INTERVAL_NANOS && pending < maxPending) {
             return;

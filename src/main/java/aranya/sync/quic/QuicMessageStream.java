@@ -5,8 +5,10 @@ import aranya.sync.SyncException;
 import aranya.sync.protocol.MessageStream;
 import aranya.sync.wire.FrameReader;
 import aranya.sync.wire.FrameWriter;
+import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -19,7 +21,11 @@ import tech.kwik.core.QuicStream;
 /**
  * A {@link MessageStream} over one QUIC bidirectional stream: u32-framed messages
  * ({@link FrameReader}/{@link FrameWriter}), every blocking call bounded by the session's
- * {@link SessionDeadline}, every write kept moving by a {@link StreamKicker}.
+ * {@link SessionDeadline}, every write kept moving by a {@link StreamKicker}. Each whole
+ * message received or sent, and each {@value TransportConfig#PROGRESS_BYTES} bytes of one,
+ * counts as progress and moves the deadline on. A sent chunk counts once kwik has taken it,
+ * which it does only while its send buffer has room, i.e. while the peer acknowledges what
+ * went before; so a peer that stops reading or vanishes stops our progress too.
  *
  * <p><b>No FIN.</b> kwik 0.10.8 can strand a FIN for good: behind the empty buffer a kick
  * leaves, or with the last bytes when its lost send wake-up strikes just as the FIN is queued,
@@ -59,9 +65,15 @@ final class QuicMessageStream implements MessageStream {
     private final FrameReader reader;
     private final FrameWriter writer;
     private final StreamKicker kicker;
+    private final TransportTimer timer;
     private final AtomicInteger blockedCalls = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile SessionDeadline deadline;
+    /** On a reused connection, until the peer's first message: the bound that detects a dead path. */
+    private volatile SessionDeadline firstResponse;
+    private volatile boolean firstResponseMissed;
+    private volatile Runnable onClose = () -> {};
+    private boolean receivedAny;
     private byte[] unread;
     private boolean finished;
     private boolean peerFinished;
@@ -72,9 +84,11 @@ final class QuicMessageStream implements MessageStream {
         this.connection = connection;
         this.peer = peer;
         this.deadline = deadline;
-        this.reader = new FrameReader(stream.getInputStream(), config.maxMessageSize());
+        this.timer = timer;
+        this.reader = new FrameReader(new Progressing(stream.getInputStream()), config.maxMessageSize());
         this.kicker = new StreamKicker(stream.getOutputStream(), timer, config.kickInterval(), this::outputGone);
         this.writer = new FrameWriter(new Unflushed(stream.getOutputStream(), kicker), config.maxMessageSize());
+        watchSending(deadline);
     }
 
     /**
@@ -87,7 +101,7 @@ final class QuicMessageStream implements MessageStream {
         Thread opener = Thread.currentThread();
         if (!deadline.onExpiry(opener::interrupt)) {
             deadline.close();
-            throw timeout("opening a stream to " + peer, null);
+            throw timeoutError("opening a stream to " + peer, "the session " + deadline.reason(), null);
         }
         QuicStream stream;
         try {
@@ -97,7 +111,7 @@ final class QuicMessageStream implements MessageStream {
             deadline.close();
             if (deadline.expired()) {
                 Thread.interrupted(); // our own watchdog's interrupt, not the caller's
-                throw timeout("opening a stream to " + peer, e);
+                throw timeoutError("opening a stream to " + peer, "the session " + deadline.reason(), e);
             }
             throw new SyncException(SyncError.TRANSPORT, "opening a stream to " + peer + " failed: " + e.getMessage(), e);
         }
@@ -132,6 +146,7 @@ final class QuicMessageStream implements MessageStream {
             writer.writeFrame(message);
             return null;
         });
+        deadline.progress();
     }
 
     @Override
@@ -154,6 +169,14 @@ final class QuicMessageStream implements MessageStream {
             }
             throw e;
         }
+        deadline.progress();
+        if (!receivedAny) {
+            receivedAny = true;
+            SessionDeadline first = firstResponse;
+            if (first != null) {
+                first.close();
+            }
+        }
         if (frame.isEmpty() || frame.get().length == 0) {
             peerFinished = true; // the peer's end frame (or its FIN)
             return Optional.empty();
@@ -172,6 +195,7 @@ final class QuicMessageStream implements MessageStream {
             writer.writeFrame(END);
             return null;
         });
+        deadline.progress();
         finished = true;
     }
 
@@ -195,6 +219,8 @@ final class QuicMessageStream implements MessageStream {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        onClose.run();
+        closeFirstResponse();
         stream.abortReading(peerFinished ? ENDED_NORMALLY : SyncError.TRANSPORT.code());
         kicker.kick(); // if the peer has already ended our send side, this finds out and the stream is done
     }
@@ -207,8 +233,10 @@ final class QuicMessageStream implements MessageStream {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        onClose.run();
         kicker.stop();
         deadline.close();
+        closeFirstResponse();
         stream.abortReading(reason.code());
         stream.resetStream(reason.code());
     }
@@ -232,7 +260,54 @@ final class QuicMessageStream implements MessageStream {
         armWatchdog(false);
     }
 
-    /** Time left before the session deadline. */
+    /**
+     * Starts a new session deadline in place of the current one: for a stream the listener
+     * held under the auth bound while its connection finished authenticating.
+     */
+    void restartDeadline(SessionDeadline next) throws SyncException {
+        deadline.close();
+        deadline = next;
+        watchSending(next);
+        armWatchdog(false);
+    }
+
+    /**
+     * Requires the peer's first message within timeout (on a connection that sat in the pool,
+     * whose path may have died meanwhile); if it does not come, the stream is aborted and the
+     * blocked call fails with TIMEOUT, and {@link #firstResponseMissed()} says why.
+     */
+    void expectFirstResponseWithin(Duration timeout) {
+        SessionDeadline first = SessionDeadline.fixed(timer, timeout);
+        firstResponse = first;
+        first.onExpiry(() -> {
+            firstResponseMissed = true;
+            expire();
+        });
+    }
+
+    /** Runs action once when the stream is closed or aborted (set right after opening, before any use). */
+    void onClose(Runnable action) {
+        onClose = action;
+    }
+
+    /** Whether the stream was aborted because the peer's first message did not come in time. */
+    boolean firstResponseMissed() {
+        return firstResponseMissed;
+    }
+
+    /** Whether anything (a message or the end of the messages) came from the peer. */
+    boolean receivedAnything() {
+        return receivedAny;
+    }
+
+    /** Lets session's deadline see the connection send (see {@link SessionDeadline#watchSending}). */
+    private void watchSending(SessionDeadline session) {
+        if (connection != null) { // null only for the fake streams of unit tests
+            session.watchSending(() -> connection.getStats().dataBytesSent());
+        }
+    }
+
+    /** Time left before the session deadline as it stands now (progress moves it on). */
     Duration remaining() {
         return deadline.remaining();
     }
@@ -286,7 +361,7 @@ final class QuicMessageStream implements MessageStream {
             // kwik wakes a blocked reader or writer by interrupting its thread when the stream ends, is reset or
             // aborted, at times once more just as the call wakes anyway: that interrupt is never for the caller.
             Thread.interrupted();
-            if (deadline.expired()) {
+            if (timedOut()) {
                 throw timeout(what + " " + peer, e);
             }
             abort(SyncError.TRANSPORT);
@@ -297,7 +372,7 @@ final class QuicMessageStream implements MessageStream {
     }
 
     private void checkUsable(String what) throws SyncException {
-        if (deadline.expired()) {
+        if (timedOut()) {
             throw timeout(what + " " + peer, null);
         }
         if (closed.get()) {
@@ -306,17 +381,37 @@ final class QuicMessageStream implements MessageStream {
         }
     }
 
+    private boolean timedOut() {
+        return deadline.expired() || firstResponseMissed;
+    }
+
+    private void closeFirstResponse() {
+        SessionDeadline first = firstResponse;
+        if (first != null) {
+            first.close();
+        }
+    }
+
+    private SyncException timeout(String what, Throwable cause) {
+        String why = firstResponseMissed
+                ? "no first answer within the first-response timeout on a reused connection (the path may have changed)"
+                : "the session " + deadline.reason();
+        return timeoutError(what, why, cause);
+    }
+
+    private static SyncException timeoutError(String what, String why, Throwable cause) {
+        return new SyncException(SyncError.TIMEOUT, what + " timed out: " + why, cause);
+    }
+
     /**
      * kwik's output as the frame writer needs it. Nothing happens after a frame's last byte:
      * once the peer has that byte it may stop reading, and kwik then fails any further call, so
-     * flush (kwik sends at once anyway) is skipped, as is an empty write. Bytes go to kwik in
-     * pieces of at most {@link #PIECE}, each of which tells the kicker that we are writing (it
-     * kicks a stuck stream less and less often).
+     * flush (kwik sends at once anyway) is skipped, as is an empty write. Bytes go to kwik in chunks of at most {@value TransportConfig#PROGRESS_BYTES}
+     * (below kwik's fixed 50 KiB send buffer, so kwik takes each whole): each chunk kwik took
+     * is progress for the deadline, and tells the kicker that we are writing (it then kicks a
+     * stuck stream less and less often).
      */
-    private static final class Unflushed extends FilterOutputStream {
-        /** Half of kwik's fixed 50 KiB send buffer, the size kwik itself splits larger writes into. */
-        private static final int PIECE = 25 * 1024;
-
+    private final class Unflushed extends FilterOutputStream {
         private final StreamKicker kicker;
 
         Unflushed(OutputStream out, StreamKicker kicker) {
@@ -328,9 +423,14 @@ final class QuicMessageStream implements MessageStream {
         public void write(byte[] data, int offset, int length) throws IOException {
             kicker.writing(true);
             try {
-                for (int done = 0; done < length; done += PIECE) {
-                    out.write(data, offset + done, Math.min(PIECE, length - done));
+                for (int done = 0; done < length; ) {
+                    int chunk = Math.min(length - done, TransportConfig.PROGRESS_BYTES);
+                    out.write(data, offset + done, chunk);
+                    done += chunk;
                     kicker.wrote();
+                    if (done < length) {
+                        deadline.progress(); // the whole message's progress is counted by send()
+                    }
                 }
             } finally {
                 kicker.writing(false);
@@ -341,7 +441,38 @@ final class QuicMessageStream implements MessageStream {
         public void flush() {}
     }
 
-    private static SyncException timeout(String what, Throwable cause) {
-        return new SyncException(SyncError.TIMEOUT, what + " passed the session deadline", cause);
+    /** kwik's input, reporting progress every {@value TransportConfig#PROGRESS_BYTES} bytes read. */
+    private final class Progressing extends FilterInputStream {
+        private int sinceProgress;
+
+        Progressing(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                count(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = in.read(buffer, offset, length);
+            if (n > 0) {
+                count(n);
+            }
+            return n;
+        }
+
+        private void count(int n) {
+            sinceProgress += n;
+            if (sinceProgress >= TransportConfig.PROGRESS_BYTES) {
+                sinceProgress = 0;
+                deadline.progress();
+            }
+        }
     }
 }

@@ -17,6 +17,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import tech.kwik.core.QuicConnection;
 import tech.kwik.core.QuicStream;
 import tech.kwik.core.server.ApplicationProtocolConnection;
@@ -34,7 +37,11 @@ import tech.kwik.core.server.ServerConnector;
  * authentication exchange, which marks the connection authenticated for that team. Any other
  * stream is a sync stream: it is refused with {@link SyncError#AUTH_FAILED} while its
  * connection is authenticated for no team at all, and otherwise handed to the
- * {@link SyncStreamHandler}, which must check the team its request names.
+ * {@link SyncStreamHandler}, which must check the team its request names. A client sends its
+ * sync request right behind its proof, without waiting for our verdict (one round trip less),
+ * so both checks first wait, for at most the auth timeout, until the exchanges in progress on
+ * the connection have ended; nothing of a sync stream is read past its first frame, nor
+ * answered, before then.
  *
  * <p>What peers can make the listener hold is bounded by the config's
  * {@link aranya.sync.protocol.NodeBudget}: a connection past the node's or its address's
@@ -121,7 +128,7 @@ public final class SyncListener implements AutoCloseable {
     public static SyncListener start(InetSocketAddress bindAddress, NodeIdentity identity, TeamSecrets secrets,
             SyncStreamHandler handler, TransportConfig config) throws IOException {
         Objects.requireNonNull(config, "config");
-        return start(bindAddress, identity, secrets, handler, config, new HandshakeGate(config.idleTimeout()));
+        return start(bindAddress, identity, secrets, handler, config, new HandshakeGate(config.connectionIdleTimeout()));
     }
 
     /** Starts listening behind gate, which a test may make fail. */
@@ -198,7 +205,7 @@ public final class SyncListener implements AutoCloseable {
         // None is larger than a connection's share of the budget, which is all kwik may buffer for it unread.
         long share = Math.max(TransportConfig.MIN_WINDOW, config.budget().connectionWindow());
         return ServerConnectionConfig.builder()
-                .maxIdleTimeout((int) config.idleTimeout().toMillis())
+                .maxIdleTimeout((int) config.connectionIdleTimeout().toMillis())
                 .maxOpenPeerInitiatedBidirectionalStreams(config.maxPeerStreams())
                 .maxOpenPeerInitiatedUnidirectionalStreams(0)
                 .maxBidirectionalStreamBufferSize(Math.min(config.streamReceiveWindow(), share))
@@ -233,13 +240,13 @@ public final class SyncListener implements AutoCloseable {
     private void serve(PeerConnection connection, QuicStream quicStream) {
         QuicMessageStream stream;
         try {
-            stream = QuicMessageStream.accept(quicStream, connection.quic, connection.peer,
-                    SessionDeadline.start(timer, config.sessionDeadline()), config, timer);
+            stream = QuicMessageStream.accept(quicStream, connection.quic, connection.peer, sessionDeadline(), config, timer);
         } catch (SyncException e) {
             return; // the deadline passed before we got to it; the stream is aborted already
         }
         try (stream; SessionGate.Admission admission = sessions.enter(connection.remote.getAddress(), stream.remaining())) {
-            if (connection.teams.isEmpty()) {
+            boolean narrowed = connection.teams.isEmpty();
+            if (narrowed) {
                 // A peer that has proved nothing yet gets the auth timeout to speak, not a whole session.
                 stream.narrowDeadline(config.authTimeout());
             }
@@ -250,14 +257,22 @@ public final class SyncListener implements AutoCloseable {
             }
             if (AuthCodec.isAuthFrame(first.get())) {
                 stream.narrowDeadline(config.authTimeout());
-                responder.respond(stream, first.get(), connection.remote.getAddress(), connection::authenticated);
+                connection.authStarted();
+                try {
+                    responder.respond(stream, first.get(), connection.remote.getAddress(), connection::proved);
+                } finally {
+                    connection.authEnded();
+                }
                 return;
             }
-            if (connection.teams.isEmpty()) {
+            if (!connection.awaitAnyTeam()) {
                 LOG.log(Level.WARNING, "refused sync stream {0} from {1}: the connection has not authenticated for any team",
                         stream.streamId(), connection.peer);
                 stream.abort(SyncError.AUTH_FAILED);
                 return;
+            }
+            if (narrowed) {
+                stream.restartDeadline(sessionDeadline()); // authenticated meanwhile: from here on a session like any other
             }
             admitSession(admission, first.get(), stream);
             stream.unread(first.get());
@@ -267,6 +282,10 @@ public final class SyncListener implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "the sync handler failed on stream " + quicStream.getStreamId() + " from " + connection.peer, e);
         }
+    }
+
+    private SessionDeadline sessionDeadline() {
+        return SessionDeadline.start(timer, config.idleTimeout(), config.maxSessionTime());
     }
 
     /**
@@ -295,6 +314,9 @@ public final class SyncListener implements AutoCloseable {
         private final InetSocketAddress remote;
         private final String peer;
         private final Set<GraphId> teams = ConcurrentHashMap.newKeySet();
+        private final ReentrantLock authLock = new ReentrantLock();
+        private final Condition authDone = authLock.newCondition();
+        private int authsInProgress;
         /** What the gate counts for this connection until it authenticates or is closed. */
         private final Optional<HandshakeGate.PendingConnection> pending;
 
@@ -305,12 +327,6 @@ public final class SyncListener implements AutoCloseable {
             this.peer = SyncConnector.peerName(remote.getAddress().getHostAddress(), remote.getPort());
             this.pending = gate.established(remote);
             timer.after(config.authTimeout(), this::closeIfUnauthenticated);
-        }
-
-        /** The connection proved it holds team's secret. */
-        private void authenticated(GraphId team) {
-            teams.add(team);
-            pending.ifPresent(gate::release);
         }
 
         /**
@@ -337,9 +353,69 @@ public final class SyncListener implements AutoCloseable {
             return remote;
         }
 
+        /**
+         * Whether the peer proved it is in team, once the exchanges in progress on this
+         * connection have ended (for at most the auth timeout): its request may have overtaken
+         * the verdict on its proof.
+         */
         @Override
         public boolean isAuthenticated(GraphId team) {
-            return teams.contains(team);
+            return awaitAuthenticated(() -> teams.contains(team));
+        }
+
+        /** Whether the peer proved it is in some team, waiting as {@link #isAuthenticated} does. */
+        boolean awaitAnyTeam() {
+            return awaitAuthenticated(() -> !teams.isEmpty());
+        }
+
+        void authStarted() {
+            authLock.lock();
+            try {
+                authsInProgress++;
+            } finally {
+                authLock.unlock();
+            }
+        }
+
+        /** The peer proved it is in team: streams waiting for that go on at once, and the gate stops counting it. */
+        void proved(GraphId team) {
+            authLock.lock();
+            try {
+                teams.add(team);
+                authDone.signalAll();
+            } finally {
+                authLock.unlock();
+            }
+            pending.ifPresent(gate::release);
+        }
+
+        void authEnded() {
+            authLock.lock();
+            try {
+                authsInProgress--;
+                authDone.signalAll();
+            } finally {
+                authLock.unlock();
+            }
+        }
+
+        private boolean awaitAuthenticated(BooleanSupplier proved) {
+            if (proved.getAsBoolean()) {
+                return true;
+            }
+            long left = config.authTimeout().toNanos();
+            authLock.lock();
+            try {
+                while (!proved.getAsBoolean() && authsInProgress > 0 && left > 0) {
+                    left = authDone.awaitNanos(left);
+                }
+                return proved.getAsBoolean();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return proved.getAsBoolean();
+            } finally {
+                authLock.unlock();
+            }
         }
     }
 }

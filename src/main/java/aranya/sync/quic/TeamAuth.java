@@ -46,6 +46,17 @@ final class TeamAuth {
      */
     static void authenticate(MessageStream stream, GraphId team, byte[] secret, byte[] serverCertificateHash)
             throws SyncException {
+        sendProof(stream, team, secret, serverCertificateHash);
+        awaitVerdict(stream, team);
+    }
+
+    /**
+     * The client's first part: Hello, the server's challenge checked, our proof sent and our
+     * side finished. A client may open its sync stream right after this, without waiting for
+     * {@link #awaitVerdict}: the listener holds a sync stream until the connection's pending
+     * authentications have ended, and refuses it unless one succeeded.
+     */
+    static void sendProof(MessageStream stream, GraphId team, byte[] secret, byte[] serverCertificateHash) throws SyncException {
         Bytes clientNonce = nonce();
         send(stream, new AuthMessage.Hello(team, clientNonce));
         AuthMessage.Challenge challenge = switch (receive(stream)) {
@@ -62,6 +73,10 @@ final class TeamAuth {
         }
         send(stream, new AuthMessage.Proof(Bytes.of(clientMac(key, transcript))));
         finish(stream);
+    }
+
+    /** The client's second part: the server's verdict on our proof, and the end of its messages. */
+    static void awaitVerdict(MessageStream stream, GraphId team) throws SyncException {
         boolean accepted = switch (receive(stream)) {
             case AuthMessage.Result r -> r.accepted();
             case AuthMessage.Hello h -> throw unexpected(stream, h);

@@ -4,17 +4,30 @@ import aranya.sync.protocol.NodeBudget;
 import aranya.sync.wire.Limits;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Settings of the QUIC transport, shared by {@link SyncListener} and {@link SyncConnector}.
  * Built with {@link #builder()}; the builder documents each default.
  *
  * @param connectTimeout how long a client waits for the QUIC handshake
- * @param sessionDeadline the bound on every network wait of one sync session, from opening
- *     (or accepting) its stream to closing it; past it the stream is aborted and the blocked
- *     call fails with {@link aranya.sync.SyncError#TIMEOUT}
+ * @param idleTimeout how long a sync session may go without progress (a whole message, or
+ *     {@value #PROGRESS_BYTES} bytes of one, received or handed to QUIC for sending); past it
+ *     the stream is aborted and the blocked call fails with {@link aranya.sync.SyncError#TIMEOUT}
+ * @param maxSessionTime an optional cap on a whole session however it progresses, counted
+ *     from opening (or accepting) its stream; empty for none
  * @param authTimeout the bound on one team-authentication exchange
- * @param idleTimeout QUIC idle timeout; the effective value is the smaller of both peers'
+ * @param connectionIdleTimeout QUIC idle timeout of the connections a listener accepts (a
+ *     connector's own is twice keepAliveInterval, see there); the effective value is the
+ *     smaller of both peers'
+ * @param keepAliveInterval how often a client's pooled connection to a peer it keeps alive
+ *     (scheduled or subscribed) sends a QUIC PING, so a NAT keeps its mapping; whole seconds.
+ *     kwik pings at half the connection's idle timeout, so a connector asks for an idle
+ *     timeout of twice this. {@link Duration#ZERO} turns keep-alives off (the connector then
+ *     uses connectionIdleTimeout)
+ * @param firstResponseTimeout how long a session on a reused pooled connection may wait for
+ *     the peer's first message before the path is taken for dead (a NAT rebinding, say) and
+ *     the session is retried once on a fresh connection
  * @param maxMessageSize the largest message (frame body) sent or accepted
  * @param streamReceiveWindow flow-control window of each stream, in bytes
  * @param connectionReceiveWindow flow-control window of a server-side connection, in bytes;
@@ -33,9 +46,12 @@ import java.util.Objects;
  */
 public record TransportConfig(
         Duration connectTimeout,
-        Duration sessionDeadline,
-        Duration authTimeout,
         Duration idleTimeout,
+        Optional<Duration> maxSessionTime,
+        Duration authTimeout,
+        Duration connectionIdleTimeout,
+        Duration keepAliveInterval,
+        Duration firstResponseTimeout,
         int maxMessageSize,
         long streamReceiveWindow,
         long connectionReceiveWindow,
@@ -48,15 +64,22 @@ public record TransportConfig(
     /** kwik refuses stream windows below this (its minimum receive buffer). */
     static final long MIN_WINDOW = 5 * 1024;
 
+    /**
+     * Bytes of one message that count as progress of a session before the message is whole:
+     * a large message on a slow path keeps its session alive while it moves, and a peer that
+     * trickles a few bytes per idle timeout does not.
+     */
+    public static final int PROGRESS_BYTES = 16 * 1024;
+
     /** Validates every field as the builder does; prefer {@link #builder()}. */
     public TransportConfig {
         requirePositive(connectTimeout, "connectTimeout");
-        requirePositive(sessionDeadline, "sessionDeadline");
-        requirePositive(authTimeout, "authTimeout");
         requirePositive(idleTimeout, "idleTimeout");
-        if (idleTimeout.toMillis() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("idleTimeout must fit in an int of milliseconds, got " + idleTimeout);
-        }
+        Objects.requireNonNull(maxSessionTime, "maxSessionTime").ifPresent(cap -> requirePositive(cap, "maxSessionTime"));
+        requirePositive(authTimeout, "authTimeout");
+        requireConnectionIdleTimeout(connectionIdleTimeout);
+        requireKeepAliveInterval(keepAliveInterval);
+        requirePositive(firstResponseTimeout, "firstResponseTimeout");
         if (maxMessageSize < 1) {
             throw new IllegalArgumentException("maxMessageSize must be >= 1, got " + maxMessageSize);
         }
@@ -95,9 +118,12 @@ public record TransportConfig(
     public Builder toBuilder() {
         return new Builder()
                 .connectTimeout(connectTimeout)
-                .sessionDeadline(sessionDeadline)
-                .authTimeout(authTimeout)
                 .idleTimeout(idleTimeout)
+                .maxSessionTime(maxSessionTime)
+                .authTimeout(authTimeout)
+                .connectionIdleTimeout(connectionIdleTimeout)
+                .keepAliveInterval(keepAliveInterval)
+                .firstResponseTimeout(firstResponseTimeout)
                 .maxMessageSize(maxMessageSize)
                 .streamReceiveWindow(streamReceiveWindow)
                 .connectionReceiveWindow(connectionReceiveWindow)
@@ -112,6 +138,25 @@ public record TransportConfig(
         return !kickInterval.isZero();
     }
 
+    /** The QUIC idle timeout a connector asks for: twice the keep-alive interval, so kwik pings at that interval. */
+    Duration clientConnectionIdleTimeout() {
+        return keepAliveInterval.isZero() ? connectionIdleTimeout : keepAliveInterval.multipliedBy(2);
+    }
+
+    private static void requireConnectionIdleTimeout(Duration value) {
+        requirePositive(value, "connectionIdleTimeout");
+        if (value.toMillis() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("connectionIdleTimeout must fit in an int of milliseconds, got " + value);
+        }
+    }
+
+    private static void requireKeepAliveInterval(Duration value) {
+        Objects.requireNonNull(value, "keepAliveInterval");
+        if (value.isNegative() || value.getNano() != 0 || value.getSeconds() > Integer.MAX_VALUE / 2000) {
+            throw new IllegalArgumentException("keepAliveInterval must be whole seconds >= 0 (kwik pings in whole seconds), got " + value);
+        }
+    }
+
     private static void requirePositive(Duration value, String name) {
         Objects.requireNonNull(value, name);
         if (value.isNegative() || value.isZero()) {
@@ -122,9 +167,12 @@ public record TransportConfig(
     /** Builds a {@link TransportConfig}; every setter validates its argument. */
     public static final class Builder {
         private Duration connectTimeout = Duration.ofSeconds(5);
-        private Duration sessionDeadline = Duration.ofSeconds(30);
-        private Duration authTimeout = Duration.ofSeconds(5);
         private Duration idleTimeout = Duration.ofSeconds(30);
+        private Optional<Duration> maxSessionTime = Optional.empty();
+        private Duration authTimeout = Duration.ofSeconds(5);
+        private Duration connectionIdleTimeout = Duration.ofSeconds(30);
+        private Duration keepAliveInterval = Duration.ofSeconds(10);
+        private Duration firstResponseTimeout = Duration.ofSeconds(5);
         private int maxMessageSize = Limits.MAX_SYNC_MESSAGE_SIZE;
         private long streamReceiveWindow = 16L << 20;
         private long connectionReceiveWindow = 64L << 20;
@@ -143,10 +191,17 @@ public record TransportConfig(
             return this;
         }
 
-        /** Default 30 s. */
-        public Builder sessionDeadline(Duration value) {
-            requirePositive(value, "sessionDeadline");
-            sessionDeadline = value;
+        /** Default 30 s: a session fails with TIMEOUT after this long without progress. */
+        public Builder idleTimeout(Duration value) {
+            requirePositive(value, "idleTimeout");
+            idleTimeout = value;
+            return this;
+        }
+
+        /** Default none: a session may run as long as it progresses. */
+        public Builder maxSessionTime(Optional<Duration> value) {
+            Objects.requireNonNull(value, "maxSessionTime").ifPresent(cap -> requirePositive(cap, "maxSessionTime"));
+            maxSessionTime = value;
             return this;
         }
 
@@ -157,10 +212,27 @@ public record TransportConfig(
             return this;
         }
 
-        /** Default 30 s. */
-        public Builder idleTimeout(Duration value) {
-            requirePositive(value, "idleTimeout");
-            idleTimeout = value;
+        /** Default 30 s; at most Integer.MAX_VALUE ms. */
+        public Builder connectionIdleTimeout(Duration value) {
+            requireConnectionIdleTimeout(value);
+            connectionIdleTimeout = value;
+            return this;
+        }
+
+        /**
+         * Default 10 s, below the 15 s some NATs keep an idle UDP mapping (30 s is common);
+         * whole seconds; {@link Duration#ZERO} for none.
+         */
+        public Builder keepAliveInterval(Duration value) {
+            requireKeepAliveInterval(value);
+            keepAliveInterval = value;
+            return this;
+        }
+
+        /** Default 5 s: a dead path on a reused connection is found in seconds, well inside the idle timeout. */
+        public Builder firstResponseTimeout(Duration value) {
+            requirePositive(value, "firstResponseTimeout");
+            firstResponseTimeout = value;
             return this;
         }
 
@@ -237,7 +309,8 @@ public record TransportConfig(
          * @throws IllegalArgumentException if the connection window is smaller than the stream window
          */
         public TransportConfig build() {
-            return new TransportConfig(connectTimeout, sessionDeadline, authTimeout, idleTimeout, maxMessageSize,
+            return new TransportConfig(connectTimeout, idleTimeout, maxSessionTime, authTimeout, connectionIdleTimeout,
+                    keepAliveInterval, firstResponseTimeout, maxMessageSize,
                     streamReceiveWindow, connectionReceiveWindow, maxPeerStreams, kickInterval, failedAuthLimit,
                     failedAuthWindow, budget);
         }

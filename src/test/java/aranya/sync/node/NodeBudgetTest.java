@@ -55,7 +55,7 @@ class NodeBudgetTest {
     void aVictimWithASmallBudget() throws Exception {
         nodes = new Nodes(dir);
         failures = new ServeFailures();
-        victim = nodes.add(nodes.builder().listenAddress(Nodes.LOOPBACK).sessionTimeout(SESSIONS).budget(SMALL).open());
+        victim = nodes.add(nodes.builder().listenAddress(Nodes.LOOPBACK).idleTimeout(SESSIONS).budget(SMALL).open());
         honest = nodes.client();
         team = victim.createTeam(List.of(honest.devicePublicKey()));
         honest.joinTeam(team);

@@ -191,7 +191,7 @@ class NodeCrashTest {
                     iterations.add(stored.size() + " (acknowledged " + ackedSize + ") in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
                 }
             }
-            try (SyncNode node = SyncNode.builder(nodeDir).sessionTimeout(LINE_TIMEOUT).open()) {
+            try (SyncNode node = SyncNode.builder(nodeDir).idleTimeout(LINE_TIMEOUT).open()) {
                 node.syncNow(Nodes.at(server), team.team(), Optional.empty());
                 assertThat(node.heads(team.team())).containsExactly(servedHead);
             }

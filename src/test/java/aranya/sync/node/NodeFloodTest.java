@@ -171,9 +171,9 @@ class NodeFloodTest {
         }
     }
 
-    /** The honest member: a client-only node with the tests' session timeout, and patience for a loaded machine's handshakes. */
+    /** The honest member: a client-only node with the tests' idle timeout, and patience for a loaded machine's handshakes. */
     private SyncNode honestNode() throws Exception {
-        return SyncNode.builder(dir.resolve("honest")).sessionTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30)).open();
+        return SyncNode.builder(dir.resolve("honest")).idleTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30)).open();
     }
 
     /** The top of jcmd's class histogram of the child (a full GC first): where the heap goes. */

@@ -35,7 +35,7 @@ public final class NodeProcess {
             }
             case "pull" -> {
                 GraphId team = GraphId.fromHex(args[3]);
-                try (SyncNode node = SyncNode.builder(dir).sessionTimeout(Duration.ofSeconds(60)).open();
+                try (SyncNode node = SyncNode.builder(dir).idleTimeout(Duration.ofSeconds(60)).open();
                         AutoCloseable acks = node.onCommands(team, batch -> report(ack(node, team, batch)))) {
                     node.syncNow(PeerAddress.parse("127.0.0.1:" + args[2]), team, Optional.empty());
                     report("SYNCED " + node.size(team));

@@ -29,9 +29,9 @@ final class Nodes implements AutoCloseable {
         return add(builder().listenAddress(LOOPBACK).open());
     }
 
-    /** A node with a sync server on a free loopback port whose sessions, served or not, end by sessionTimeout. */
-    SyncNode server(Duration sessionTimeout) throws Exception {
-        return add(builder().listenAddress(LOOPBACK).sessionTimeout(sessionTimeout).open());
+    /** A node with a sync server on a free loopback port whose sessions, served or not, fail after idleTimeout without progress. */
+    SyncNode server(Duration idleTimeout) throws Exception {
+        return add(builder().listenAddress(LOOPBACK).idleTimeout(idleTimeout).open());
     }
 
     /** A node without a server: it can dial but cannot be dialed. */
@@ -41,7 +41,7 @@ final class Nodes implements AutoCloseable {
 
     /** A builder for a node in a fresh directory, with the tests' session timeout and short backoff; not yet tracked for closing. */
     SyncNode.Builder builder() {
-        return SyncNode.builder(dir.resolve("n" + count++)).sessionTimeout(Duration.ofSeconds(30))
+        return SyncNode.builder(dir.resolve("n" + count++)).idleTimeout(Duration.ofSeconds(30))
                 .backoff(new aranya.sync.peers.SyncScheduler.Backoff(Duration.ofMillis(20), Duration.ofMillis(200)));
     }
 

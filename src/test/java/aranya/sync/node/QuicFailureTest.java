@@ -56,7 +56,7 @@ class QuicFailureTest {
         for (int i = 0; i < 3; i++) {
             serverGraph.append(founder, Priority.basic(1), "m", Bytes.of(new byte[] {(byte) i}));
         }
-        return ScriptedServer.start(serverGraph.id(), secret, TransportConfig.builder().sessionDeadline(Duration.ofSeconds(10)).build(),
+        return ScriptedServer.start(serverGraph.id(), secret, TransportConfig.builder().idleTimeout(Duration.ofSeconds(10)).build(),
                 (stream, poll) -> {
                     SyncResponder responder = new SyncResponder(serverGraph, (SyncRequestMessage.SyncRequest) poll.request(),
                             Limits.MAX_SYNC_MESSAGE_SIZE);
@@ -67,8 +67,8 @@ class QuicFailureTest {
                 });
     }
 
-    private SyncNode client(Duration sessionTimeout) throws Exception {
-        SyncNode node = SyncNode.builder(dir.resolve("client")).sessionTimeout(sessionTimeout).open();
+    private SyncNode client(Duration idleTimeout) throws Exception {
+        SyncNode node = SyncNode.builder(dir.resolve("client")).idleTimeout(idleTimeout).open();
         node.joinTeam(new TeamCredentials(serverGraph.id(), secret));
         return node;
     }

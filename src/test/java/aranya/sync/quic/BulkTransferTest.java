@@ -41,7 +41,7 @@ class BulkTransferTest {
         TransportConfig base = QuicFixtures.config();
         TransportConfig config = base.toBuilder()
                 .maxMessageSize(FRAME)
-                .sessionDeadline(Duration.ofSeconds(30))
+                .idleTimeout(Duration.ofSeconds(30))
                 .kickInterval(KICK ? base.kickInterval() : Duration.ZERO)
                 .build();
         BlockingQueue<Object> serverResults = new LinkedBlockingQueue<>();

@@ -118,7 +118,7 @@ class EndFrameTest {
 
     private QuicMessageStream over(FakeStream stream, Duration kickInterval) throws Exception {
         TransportConfig config = QuicFixtures.config().toBuilder().kickInterval(kickInterval).build();
-        return QuicMessageStream.accept(stream, null, "fake", SessionDeadline.start(timer, Duration.ofSeconds(20)), config, timer);
+        return QuicMessageStream.accept(stream, null, "fake", SessionDeadline.fixed(timer, Duration.ofSeconds(20)), config, timer);
     }
 
     private static InputStream bytes(String hex) {

@@ -57,7 +57,7 @@ public final class ExitGuardChild {
      */
     private static void gateError() throws Exception {
         AtomicBoolean thrown = new AtomicBoolean();
-        HandshakeGate failingOnce = new HandshakeGate(config().idleTimeout()) {
+        HandshakeGate failingOnce = new HandshakeGate(config().connectionIdleTimeout()) {
             @Override
             boolean admit(byte[] data, int offset, int length, InetSocketAddress source) {
                 if (thrown.compareAndSet(false, true)) {

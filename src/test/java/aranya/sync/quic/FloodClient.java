@@ -57,7 +57,7 @@ public final class FloodClient implements AutoCloseable {
                 .build();
         quic.connect();
         try (QuicMessageStream stream = QuicMessageStream.open(quic, "flood",
-                SessionDeadline.start(timer, config.sessionDeadline()), config, timer)) {
+                SessionDeadline.start(timer, config.idleTimeout(), config.maxSessionTime()), config, timer)) {
             TeamAuth.authenticate(stream, team, secret,
                     NodeIdentity.sha256(quic.getServerCertificateChain().get(0).getEncoded()));
         }

@@ -27,11 +27,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * link's seed and the flow's number, so the fate of the n-th datagram of a direction depends
  * only on the seed. Datagrams wait for their delivery time in one bounded queue; when it is
  * full a datagram is dropped and counted as overflowed, as a router's full queue would.
+ *
+ * <p>Two more things a real path does, off unless asked: a rate limit per direction
+ * ({@link #limitRate}: each direction of a flow sends at most that many bytes per second,
+ * datagrams queue behind each other), and a NAT in front of the clients ({@link #natTimeout},
+ * {@link #rebind}): a flow whose client sent nothing for the NAT timeout loses its mapping, so
+ * the server's datagrams to it are dropped and the client's next datagram goes out from a new
+ * upstream port, as a NAT that forgot the mapping (or rebinds) does.
  */
 public final class ImpairedUdpLink implements AutoCloseable {
     /** Datagrams waiting for delivery, at most; enough for a full congestion window both ways at 50 ms. */
     private static final int QUEUE_CAPACITY = 20_000;
     private static final int MAX_DATAGRAM = 65_535;
+    /** Datagrams up to this size count as small: a QUIC PING or a bare ACK, never stream data. */
+    private static final int SMALL = 100;
 
     /**
      * What happens to each datagram, independently, in both directions.
@@ -72,8 +81,13 @@ public final class ImpairedUdpLink implements AutoCloseable {
      * @param reordered datagrams delivered after one that arrived later in the same direction
      * @param silenced datagrams dropped because the link had gone silent
      * @param overflowed datagrams dropped because the delivery queue was full
+     * @param rebinds times a client's traffic moved to a new upstream port (a NAT mapping forgotten or rebound)
+     * @param unmapped datagrams from the server dropped because their client's mapping was gone
+     * @param bytesToClients bytes of the datagrams the server sent to mapped clients (before any impairment)
+     * @param bytesToServer bytes of the datagrams clients sent to the server (before any impairment)
      */
-    public record Counters(long forwarded, long dropped, long duplicated, long reordered, long silenced, long overflowed) {}
+    public record Counters(long forwarded, long dropped, long duplicated, long reordered, long silenced, long overflowed,
+            long rebinds, long unmapped, long bytesToClients, long bytesToServer) {}
 
     private final Impairment impairment;
     private final InetSocketAddress target;
@@ -90,6 +104,14 @@ public final class ImpairedUdpLink implements AutoCloseable {
     private final AtomicLong reordered = new AtomicLong();
     private final AtomicLong silenced = new AtomicLong();
     private final AtomicLong overflowed = new AtomicLong();
+    private final AtomicLong rebinds = new AtomicLong();
+    private final AtomicLong unmapped = new AtomicLong();
+    private final AtomicLong bytesToClients = new AtomicLong();
+    private final AtomicLong bytesToServer = new AtomicLong();
+    private final Object activity = new Object();
+    private volatile long bytesPerSecond;
+    private volatile long bufferBytes;
+    private volatile long natTimeoutNanos = Long.MAX_VALUE;
     private volatile long silentAfter = Long.MAX_VALUE;
     private volatile boolean silent;
     private volatile boolean closed;
@@ -121,9 +143,55 @@ public final class ImpairedUdpLink implements AutoCloseable {
         silentAfter = received.get() + datagrams;
     }
 
+    /**
+     * From now on each direction of each flow carries at most bytesPerSecond, holding at most
+     * bufferBytes waiting to go out (a router's queue: more is dropped, as overflowed), so a
+     * sender's congestion window cannot grow without bound.
+     */
+    public void limitRate(long bytesPerSecond, long bufferBytes) {
+        this.bufferBytes = bufferBytes;
+        this.bytesPerSecond = bytesPerSecond;
+    }
+
+    /** From now on a client's mapping is forgotten once the client sent nothing for timeout. */
+    public void natTimeout(Duration timeout) {
+        natTimeoutNanos = timeout.toNanos();
+    }
+
+    /** Forgets every client's mapping now, as a NAT that rebinds: each client's next datagram leaves from a new port. */
+    public void rebind() {
+        flows.values().forEach(Flow::forget);
+    }
+
+    /**
+     * Waits, for at most limit, until some client datagram of at most {@value #SMALL} bytes
+     * arrives at least quiet after that client's last larger one: proof that something small
+     * (a keep-alive) still flows across an idle period of that length.
+     *
+     * @return whether it happened within limit
+     */
+    public boolean awaitSmallDatagramsAcross(Duration quiet, Duration limit) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        synchronized (activity) {
+            while (true) {
+                for (Flow flow : flows.values()) {
+                    if (flow.lastLargeNanos != 0 && flow.lastSmallNanos - flow.lastLargeNanos >= quiet.toNanos()) {
+                        return true;
+                    }
+                }
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(activity, left);
+            }
+        }
+    }
+
     /** A snapshot of the counters. */
     public Counters counters() {
-        return new Counters(forwarded.get(), dropped.get(), duplicated.get(), reordered.get(), silenced.get(), overflowed.get());
+        return new Counters(forwarded.get(), dropped.get(), duplicated.get(), reordered.get(), silenced.get(), overflowed.get(),
+                rebinds.get(), unmapped.get(), bytesToClients.get(), bytesToServer.get());
     }
 
     /** Stops forwarding and closes every socket; idempotent. */
@@ -131,18 +199,76 @@ public final class ImpairedUdpLink implements AutoCloseable {
     public void close() {
         closed = true;
         front.close();
-        flows.values().forEach(flow -> flow.upstream().close());
+        flows.values().forEach(Flow::forget);
         deliverer.interrupt();
     }
 
-    /** One client: the socket the target sees it as, and both directions of its traffic. */
-    private record Flow(DatagramSocket upstream, Direction toServer, Direction toClient) {}
+    /**
+     * One client: the socket the target sees it as (its NAT mapping, replaced when forgotten),
+     * both directions of its traffic, and when it last sent a small and a large datagram.
+     */
+    private final class Flow {
+        private final SocketAddress client;
+        private final Direction toServer;
+        private final Direction toClient;
+        private volatile DatagramSocket upstream;
+        private volatile long lastFromClientNanos = System.nanoTime();
+        private volatile long lastSmallNanos;
+        private volatile long lastLargeNanos;
 
-    /** One direction of a flow: its random source and the sequence numbers that reveal reordering. */
+        Flow(SocketAddress client, Direction toServer, Direction toClient) {
+            this.client = client;
+            this.toServer = toServer;
+            this.toClient = toClient;
+            this.upstream = map();
+        }
+
+        /** The socket toward the server for a datagram from the client now: a new one if the mapping was forgotten. */
+        DatagramSocket upstreamFor(int length) {
+            long now = System.nanoTime();
+            if (upstream.isClosed() || now - lastFromClientNanos >= natTimeoutNanos) {
+                forget();
+                upstream = map();
+                rebinds.incrementAndGet();
+            }
+            lastFromClientNanos = now;
+            synchronized (activity) {
+                if (length <= SMALL) {
+                    lastSmallNanos = now;
+                } else {
+                    lastLargeNanos = now;
+                }
+                activity.notifyAll();
+            }
+            return upstream;
+        }
+
+        /** Whether the server's datagrams can still reach the client through this mapping. */
+        boolean mapped(DatagramSocket via) {
+            return via == upstream && !via.isClosed() && System.nanoTime() - lastFromClientNanos < natTimeoutNanos;
+        }
+
+        void forget() {
+            upstream.close();
+        }
+
+        private DatagramSocket map() {
+            try {
+                DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+                Thread.ofVirtual().name("link-from-server").start(() -> readServer(this, socket));
+                return socket;
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot open an upstream socket", e);
+            }
+        }
+    }
+
+    /** One direction of a flow: its random source, the sequence numbers that reveal reordering, its rate limit's clock. */
     private static final class Direction {
         private final Random random;
         private final AtomicLong sent = new AtomicLong();
         private long highestDelivered = -1; // only the deliverer thread touches it
+        private long busyUntilNanos; // only this direction's reader thread touches it
 
         Direction(Random random) {
             this.random = random;
@@ -172,7 +298,8 @@ public final class ImpairedUdpLink implements AutoCloseable {
             try {
                 front.receive(packet);
                 Flow flow = flows.computeIfAbsent(packet.getSocketAddress(), this::openFlow);
-                impair(Arrays.copyOf(buffer, packet.getLength()), flow.upstream(), target, flow.toServer());
+                bytesToServer.addAndGet(packet.getLength());
+                impair(Arrays.copyOf(buffer, packet.getLength()), flow.upstreamFor(packet.getLength()), target, flow.toServer);
             } catch (IOException e) {
                 return; // closed
             }
@@ -180,27 +307,25 @@ public final class ImpairedUdpLink implements AutoCloseable {
     }
 
     private Flow openFlow(SocketAddress client) {
-        try {
-            long number = flows.size(); // only the front reader adds flows
-            Flow flow = new Flow(new DatagramSocket(new InetSocketAddress("127.0.0.1", 0)),
-                    new Direction(new Random(seed + 2 * number)), new Direction(new Random(seed + 2 * number + 1)));
-            Thread.ofVirtual().name("link-from-server").start(() -> readServer(flow, client));
-            return flow;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot open an upstream socket", e);
-        }
+        long number = flows.size(); // only the front reader adds flows
+        return new Flow(client, new Direction(new Random(seed + 2 * number)), new Direction(new Random(seed + 2 * number + 1)));
     }
 
-    private void readServer(Flow flow, SocketAddress client) {
+    private void readServer(Flow flow, DatagramSocket upstream) {
         byte[] buffer = new byte[MAX_DATAGRAM];
         while (!closed) {
             DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
             try {
-                flow.upstream().receive(packet);
-                impair(Arrays.copyOf(buffer, packet.getLength()), front, client, flow.toClient());
+                upstream.receive(packet);
             } catch (IOException e) {
-                return; // closed
+                return; // closed: the link, or this mapping
             }
+            if (!flow.mapped(upstream)) {
+                unmapped.incrementAndGet();
+                continue;
+            }
+            bytesToClients.addAndGet(packet.getLength());
+            impair(Arrays.copyOf(buffer, packet.getLength()), front, flow.client, flow.toClient);
         }
     }
 
@@ -222,7 +347,18 @@ public final class ImpairedUdpLink implements AutoCloseable {
             dropped.incrementAndGet();
             return;
         }
-        long due = System.nanoTime() + impairment.delay().toNanos() + (holdBack ? impairment.reorderDelay().toNanos() : 0);
+        long due = System.nanoTime();
+        long rate = bytesPerSecond;
+        if (rate > 0) {
+            long backlogNanos = Math.max(0, direction.busyUntilNanos - due);
+            if (backlogNanos * rate / 1_000_000_000L + data.length > bufferBytes) {
+                overflowed.incrementAndGet();
+                return;
+            }
+            due += backlogNanos + data.length * 1_000_000_000L / rate;
+            direction.busyUntilNanos = due;
+        }
+        due += impairment.delay().toNanos() + (holdBack ? impairment.reorderDelay().toNanos() : 0);
         enqueue(new Delivery(due, enqueued.getAndIncrement(), data, via, to, direction, sequence));
         if (duplicate) {
             duplicated.incrementAndGet();

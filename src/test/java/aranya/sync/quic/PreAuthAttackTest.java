@@ -55,7 +55,7 @@ class PreAuthAttackTest {
             client.setConnectionListener(event -> closed.countDown());
             client.connect();
             try {
-                // Well within the 30 s idle timeout that would otherwise end it.
+                // Well within the 30 s QUIC idle timeout that would otherwise end it.
                 assertThat(closed.await(10, TimeUnit.SECONDS)).as("closed by the server").isTrue();
                 assertThat(listener.gate().pending()).isZero();
             } finally {

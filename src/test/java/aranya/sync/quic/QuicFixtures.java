@@ -25,7 +25,7 @@ final class QuicFixtures {
     /** Defaults, with deadlines that still bound a broken test but never trip a working one. */
     static TransportConfig config() {
         return TransportConfig.builder()
-                .sessionDeadline(Duration.ofSeconds(20))
+                .idleTimeout(Duration.ofSeconds(20))
                 .authTimeout(Duration.ofSeconds(10))
                 .build();
     }

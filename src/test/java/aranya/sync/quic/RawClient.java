@@ -29,7 +29,7 @@ public final class RawClient implements AutoCloseable {
 
     /** A fresh stream under the fixtures' session deadline. */
     QuicMessageStream stream() throws SyncException {
-        return QuicMessageStream.open(quic, "raw", SessionDeadline.start(timer, config.sessionDeadline()), config, timer);
+        return QuicMessageStream.open(quic, "raw", SessionDeadline.start(timer, config.idleTimeout(), config.maxSessionTime()), config, timer);
     }
 
     /** Proves this connection holds team's secret, as the connector does, so the listener hands its sync streams on. */

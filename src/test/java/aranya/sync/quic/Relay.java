@@ -30,7 +30,7 @@ final class Relay implements AutoCloseable {
         upstream = SyncConnector.kwikClient(QuicFixtures.HOST, targetPort, config, Duration.ofSeconds(5));
         upstream.connect();
         socket = new GuardedDatagramSocket(new InetSocketAddress(InetAddress.getByName(QuicFixtures.HOST), 0),
-                new HandshakeGate(config.idleTimeout()));
+                new HandshakeGate(config.connectionIdleTimeout()));
         NodeIdentity identity = NodeIdentity.generate();
         connector = ServerConnector.builder()
                 .withSocket(socket)

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class SessionDeadlineTest {
     private static final Duration SHORT_DEADLINE = Duration.ofSeconds(1);
-    private static final TransportConfig SHORT = config().toBuilder().sessionDeadline(SHORT_DEADLINE).build();
+    private static final TransportConfig SHORT = config().toBuilder().idleTimeout(SHORT_DEADLINE).build();
 
     private final CountDownLatch testOver = new CountDownLatch(1);
 

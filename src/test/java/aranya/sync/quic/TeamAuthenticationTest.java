@@ -140,6 +140,45 @@ class TeamAuthenticationTest {
         assertThat(handled).isEmpty();
     }
 
+    @Test
+    void aSyncStreamSentRightBehindTheProofIsServedOnceTheProofChecksOut() throws Exception {
+        try (SyncListener listener = countingListener(config()); RawClient client = new RawClient(listener.localAddress().getPort());
+                QuicMessageStream auth = client.stream()) {
+            AuthMessage.Proof proof = proofFor(client, auth, SECRET);
+            auth.send(AuthCodec.encode(proof));
+            auth.finish();
+            try (QuicMessageStream sync = client.stream()) { // before the verdict, as the connector does
+                assertEchoes(sync);
+            }
+            assertThat(AuthCodec.decode(auth.receive().orElseThrow())).isEqualTo(new AuthMessage.Result(true));
+        }
+        assertThat(handled).containsExactly("team=true other=false");
+    }
+
+    @Test
+    void aSyncStreamSentRightBehindAWrongProofIsRefusedAndReachesNoHandler() throws Exception {
+        try (SyncListener listener = countingListener(config()); RawClient client = new RawClient(listener.localAddress().getPort());
+                QuicMessageStream auth = client.stream()) {
+            AuthMessage.Proof wrong = proofFor(client, auth, QuicFixtures.OTHER_SECRET);
+            auth.send(AuthCodec.encode(wrong));
+            auth.finish();
+            try (QuicMessageStream sync = client.stream()) {
+                sync.send("poll".getBytes(StandardCharsets.UTF_8));
+                assertThatThrownBy(sync::receive).as("the listener aborts the stream").isInstanceOf(SyncException.class);
+            }
+            assertThat(AuthCodec.decode(auth.receive().orElseThrow())).isEqualTo(new AuthMessage.Result(false));
+        }
+        assertThat(handled).isEmpty();
+    }
+
+    /** Opens the exchange on auth and returns the proof that secret gives for the server's challenge. */
+    private static AuthMessage.Proof proofFor(RawClient client, QuicMessageStream auth, byte[] secret) throws Exception {
+        Bytes clientNonce = TeamAuth.nonce();
+        AuthMessage.Challenge challenge = (AuthMessage.Challenge) exchange(auth, new AuthMessage.Hello(TEAM, clientNonce));
+        byte[] transcript = TeamAuth.transcript(TEAM, clientNonce, challenge.serverNonce(), client.certificateHash());
+        return new AuthMessage.Proof(Bytes.of(TeamAuth.clientMac(TeamAuth.teamKey(secret, TEAM), transcript)));
+    }
+
     private SyncListener countingListener(TransportConfig config) throws Exception {
         TeamSecrets secrets = QuicFixtures.secrets();
         return SyncListener.start(new InetSocketAddress(HOST, 0), NodeIdentity.generate(), team -> {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import aranya.sync.wire.Limits;
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class TransportConfigTest {
@@ -12,9 +13,13 @@ class TransportConfigTest {
     void defaultsAreTheDocumentedOnes() {
         TransportConfig config = TransportConfig.defaults();
         assertThat(config.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(config.sessionDeadline()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(config.authTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.maxSessionTime()).isEmpty();
+        assertThat(config.authTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.connectionIdleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.keepAliveInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.clientConnectionIdleTimeout()).as("kwik pings at half of it").isEqualTo(Duration.ofSeconds(20));
+        assertThat(config.firstResponseTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.maxMessageSize()).isEqualTo(Limits.MAX_SYNC_MESSAGE_SIZE);
         assertThat(config.streamReceiveWindow()).isEqualTo(16L << 20);
         assertThat(config.connectionReceiveWindow()).isEqualTo(64L << 20);
@@ -28,21 +33,26 @@ class TransportConfigTest {
     @Test
     void toBuilderRebuildsAnEqualConfigAndChangesOnlyWhatIsSet() {
         TransportConfig config = TransportConfig.builder()
-                .sessionDeadline(Duration.ofSeconds(7))
+                .idleTimeout(Duration.ofSeconds(7))
+                .maxSessionTime(Optional.of(Duration.ofMinutes(3)))
+                .keepAliveInterval(Duration.ZERO)
                 .kickInterval(Duration.ZERO)
                 .failedAuthLimit(3, Duration.ofSeconds(9))
                 .build();
         assertThat(config.toBuilder().build()).isEqualTo(config);
         TransportConfig changed = config.toBuilder().maxPeerStreams(5).build();
         assertThat(changed.maxPeerStreams()).isEqualTo(5);
-        assertThat(changed.sessionDeadline()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(changed.idleTimeout()).isEqualTo(Duration.ofSeconds(7));
         assertThat(changed.kickEnabled()).isFalse();
     }
 
     @Test
     void settersRefuseNonsenseWithTheFieldInTheMessage() {
         TransportConfig.Builder builder = TransportConfig.builder();
-        assertThatThrownBy(() -> builder.sessionDeadline(Duration.ZERO)).hasMessageContaining("sessionDeadline");
+        assertThatThrownBy(() -> builder.idleTimeout(Duration.ZERO)).hasMessageContaining("idleTimeout");
+        assertThatThrownBy(() -> builder.maxSessionTime(Optional.of(Duration.ZERO))).hasMessageContaining("maxSessionTime");
+        assertThatThrownBy(() -> builder.keepAliveInterval(Duration.ofMillis(1500))).hasMessageContaining("keepAliveInterval");
+        assertThatThrownBy(() -> builder.firstResponseTimeout(Duration.ZERO)).hasMessageContaining("firstResponseTimeout");
         assertThatThrownBy(() -> builder.connectTimeout(Duration.ofSeconds(-1))).hasMessageContaining("connectTimeout");
         assertThatThrownBy(() -> builder.maxMessageSize(0)).hasMessageContaining("maxMessageSize");
         assertThatThrownBy(() -> builder.streamReceiveWindow(1024)).hasMessageContaining("streamReceiveWindow");

@@ -70,7 +70,7 @@ public class TransportBenchmark {
 
         SyncServer(TransportConfig config) throws Exception {
             PeerCache cache = new PeerCache();
-            HelloPublisher hellos = new HelloPublisher(1, config.sessionDeadline().dividedBy(2));
+            HelloPublisher hellos = new HelloPublisher(1, config.idleTimeout().dividedBy(2));
             listener = SyncListener.start(new InetSocketAddress("127.0.0.1", 0), NodeIdentity.generate(),
                     team -> Optional.of(SECRET.clone()), (stream, connection) -> {
                         try {
