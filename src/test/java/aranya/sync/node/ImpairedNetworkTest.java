@@ -35,13 +35,13 @@ class ImpairedNetworkTest {
     /** Datagrams the silent test lets through: its poll and the start of the answer, far from all of it. */
     private static final int SILENT_AFTER = 20;
     /** The idle timeout of both nodes in the progress tests: small, so a slow sync outlasts it several times. */
-    private static final Duration SMALL_IDLE = Duration.ofSeconds(3);
+    private static final Duration SMALL_IDLE = Duration.ofSeconds(5);
     /** 1% lost, 5% held back 20 ms, 25 ms each way; with {@link #RATE} and {@link #ROUTER_BUFFER} on top. */
     private static final Impairment SLOW = new Impairment(0.01, 0, 0.05, Duration.ofMillis(25), Duration.ofMillis(20));
     /** Bytes per second each way: a slow mobile uplink. */
-    private static final long RATE = 24_000;
+    private static final long RATE = 16_000;
     /** The router's queue: at most a third of a second of the rate waits, so congestion windows stay sane. */
-    private static final long ROUTER_BUFFER = 8_000;
+    private static final long ROUTER_BUFFER = 6_000;
     /** Commands each side writes for the slow sync: about 250 KB each way on the link, over 3 idle timeouts at RATE. */
     private static final int SLOW_COMMANDS_EACH = 1_100;
 
