@@ -421,7 +421,11 @@ final class QuicMessageStream implements MessageStream {
 
         @Override
         public void write(byte[] data, int offset, int length) throws IOException {
+            if (length == 0) {
+                return;
+            }
             kicker.writing(true);
+            kicker.start(); // before the first write, not after it: kwik can strand that one too
             try {
                 for (int done = 0; done < length; ) {
                     int chunk = Math.min(length - done, TransportConfig.PROGRESS_BYTES);
