@@ -12,19 +12,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A measurement, off by default ({@code -Daranya.rtt=true}): how many round trips a fresh
- * bidirectional sync takes from the first handshake packet to the call's return, on a path
- * whose delay dwarfs everything else (100 ms each way), and how many a second sync on the
- * pooled connection takes. It prints the medians; it asserts only that the syncs converged.
+ * Fresh and pooled bidirectional syncs over a delayed path converge both ways in one call; and
+ * a measurement: how many round trips each takes from the first handshake packet to the call's
+ * return, printed as medians. CI runs one round at 20 ms each way; the measurement is
+ * {@code -Daranya.rtt=true}: five rounds at 100 ms each way, a delay that dwarfs everything else.
  */
-@EnabledIfSystemProperty(named = "aranya.rtt", matches = "true")
 class RoundTripCountTest {
-    private static final Duration ONE_WAY = Duration.ofMillis(100);
-    private static final int RUNS = 5;
+    private static final boolean MEASURE = Boolean.getBoolean("aranya.rtt");
+    private static final Duration ONE_WAY = Duration.ofMillis(MEASURE ? 100 : 20);
+    private static final int RUNS = MEASURE ? 5 : 1;
     private static final int COMMANDS_EACH = 20;
 
     @TempDir
