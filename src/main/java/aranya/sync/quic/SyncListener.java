@@ -334,12 +334,13 @@ public final class SyncListener implements AutoCloseable {
          * closed: until then kwik keeps its threads and buffers, and anyone can get that far.
          */
         private void closeIfUnauthenticated() {
+            // Released first: once the peer sees the close, the gate no longer counts it.
+            pending.ifPresent(gate::release);
             if (teams.isEmpty()) {
                 LOG.log(Level.WARNING, "closing the connection from {0}: it did not authenticate for a team within {1}",
                         peer, config.authTimeout());
                 quic.close(SyncError.AUTH_FAILED.code(), "no team authenticated in time");
             }
-            pending.ifPresent(gate::release);
         }
 
         @Override
