@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The listener's UDP socket, built so kwik 0.10.8's server can never exit the JVM. Its
  * receiver thread calls {@code System.exit(9)} when {@code receive} throws anything while it
- * is not shutting down (kwik-notes §1.1). So {@link #receive} throws only once the listener is
+ * is not shutting down. So {@link #receive} throws only once the listener is
  * closing, after kwik's receiver has been told to stop (kwik then treats the exception as the
  * normal end of its loop):
  * <ul>

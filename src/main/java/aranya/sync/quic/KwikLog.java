@@ -10,7 +10,7 @@ import tech.kwik.core.log.NullLogger;
  * emits in normal operation are logged at DEBUG only.
  */
 final class KwikLog extends NullLogger {
-    /** Parts of kwik messages that are routine, not trouble (kwik-notes §1.1). */
+    /** Parts of kwik messages that are routine, not trouble. */
     private static final List<String> ROUTINE = List.of(
             "that is not closed",                   // every connection the peer closed
             "non existent connection",              // packets that arrive after a close

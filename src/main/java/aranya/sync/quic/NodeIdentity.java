@@ -49,7 +49,7 @@ import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
  * detected.
  *
  * <p>The subject is {@code O=aranya-sync} with no CN: agent15's hostname check passes a
- * certificate without a CN for any host name (kwik-notes §1.2), so peers can be dialled by
+ * certificate without a CN for any host name, so peers can be dialled by
  * IP address. The certificate never expires (RFC 5280's 99991231235959Z), so a persisted
  * identity stays usable.
  */

@@ -36,7 +36,7 @@ import tech.kwik.core.QuicStream;
  * {@value #ENDED_NORMALLY}, "ended normally"), kwik answers the peer's abort by resetting our
  * send side, and the peer aborts only once it has read our empty frame, i.e. all we sent. Until
  * then our send side lingers, still kicked, bounded by the deadline. Both directions are then
- * closed, which is what returns the stream's credit to the peer (kwik-notes §1.3). A peer that
+ * closed, which is what returns the stream's credit to the peer. A peer that
  * does send a FIN is understood: the end of the stream also ends its messages. An empty
  * message cannot be sent ({@link #send} refuses it); no sync or auth message is empty.
  *

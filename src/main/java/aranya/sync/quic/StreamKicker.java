@@ -6,10 +6,10 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Keeps one kwik stream's data moving past kwik 0.10.8's lost send wake-up (kwik-notes
- * §6.1). kwik's sender can leave buffered data with no send request queued; then a writer
- * blocked on the full send buffer waits forever, and so does a peer waiting for the tail of a
- * message we wrote before going on to read. A zero-length {@code write} never blocks and
+ * Keeps one kwik stream's data moving past kwik 0.10.8's lost send wake-up (README, "kwik
+ * 0.10.8 weaknesses we cannot patch"). kwik's sender can leave buffered data with no send
+ * request queued; then a writer blocked on the full send buffer waits forever, and so does a
+ * peer waiting for the tail of a message we wrote before going on to read. A zero-length {@code write} never blocks and
  * queues a fresh send request, so the transport timer issues one every kick interval for the
  * whole life of the stream's send side: while we write, while we wait for the peer, and after
  * the session while the last bytes drain.

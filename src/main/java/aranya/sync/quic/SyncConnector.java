@@ -180,7 +180,7 @@ public final class SyncConnector implements AutoCloseable {
         return connection == null ? Optional.empty() : Optional.of(connection.certificateHash.clone());
     }
 
-    /** Timer kicks issued on this connector's streams (kwik-notes §6.1), for diagnostics: one per stream per kick interval it lives. */
+    /** Timer kicks issued on this connector's streams (see StreamKicker), for diagnostics: one per stream per kick interval it lives. */
     public long kicksFired() {
         return timer.kicksFired();
     }

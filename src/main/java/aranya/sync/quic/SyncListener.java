@@ -164,7 +164,7 @@ public final class SyncListener implements AutoCloseable {
         return identity;
     }
 
-    /** Timer kicks issued on this listener's streams (kwik-notes §6.1), for diagnostics: one per stream per kick interval it lives. */
+    /** Timer kicks issued on this listener's streams (see StreamKicker), for diagnostics: one per stream per kick interval it lives. */
     public long kicksFired() {
         return timer.kicksFired();
     }

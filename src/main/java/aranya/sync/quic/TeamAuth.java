@@ -12,7 +12,7 @@ import java.security.SecureRandom;
 import java.util.Optional;
 
 /**
- * Team authentication bound to the TLS connection (kwik-notes §2.4, design B). kwik can
+ * Team authentication bound to the TLS connection. kwik can
  * neither use an external PSK nor ask for client certificates, so after TLS both sides prove
  * they hold the team's 32-byte secret with a mutual challenge–response ({@link AuthMessage}).
  *

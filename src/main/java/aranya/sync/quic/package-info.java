@@ -20,6 +20,7 @@
  *       {@link aranya.sync.protocol.NodeBudget}: connections ({@code ConnectionLimits}), streams
  *       served at once per node, team and peer address ({@code SessionGate}), and receive windows.
  * </ul>
- * Why each workaround is needed is in {@code shared/reference/kwik-notes.md}.
+ * Why each workaround is needed: the README's section "kwik 0.10.8 weaknesses we cannot patch"
+ * and each class's comment.
  */
 package aranya.sync.quic;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bulk syncs back to back, each a fresh peer on a fresh connection pulling one 10,000-command
- * graph: the load under which kwik's lost send wake-up stalled streams (kwik-notes §6.1)
+ * graph: the load under which kwik's lost send wake-up stalled streams (README, "kwik 0.10.8 weaknesses")
  * before the transport kicked them. A stall shows as a session ending in TIMEOUT. The default
  * run does {@value #DEFAULT_ROUNDS} rounds; {@code -Daranya.soak=true} does {@value #SOAK_ROUNDS}.
  */

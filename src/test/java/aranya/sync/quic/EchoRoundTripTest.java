@@ -82,7 +82,7 @@ class EchoRoundTripTest {
 
     /**
      * Many short bidirectional sessions, eight at a time, with messages of up to a few packets:
-     * the case where kwik 0.10.8 strands the tail of a request (kwik-notes §6.1) and both sides
+     * the case where kwik 0.10.8 strands the tail of a request (see StreamKicker) and both sides
      * wait for each other. Without the kicks about one session in a few thousand hangs until
      * its deadline when the machine is busy.
      */
