@@ -16,7 +16,7 @@ public abstract sealed class BidirectionalSyncException extends Exception
         super(message, cause);
     }
 
-    /** The failure underneath. */
+    /** {@return the failure underneath} */
     public SyncException failure() {
         return (SyncException) getCause();
     }

@@ -43,6 +43,9 @@ public final class SyncResponder {
      * Starts a session for request against graph.
      *
      * @param messageBytes the largest message the transport carries
+     * @param graph the graph to answer from
+     * @param request the requester's sample
+     * @throws SyncException STORAGE if the graph cannot be read
      */
     public SyncResponder(Graph graph, SyncRequestMessage.SyncRequest request, int messageBytes) throws SyncException {
         if (!request.graphId().equals(graph.id())) {
@@ -54,17 +57,21 @@ public final class SyncResponder {
         this.toSend = graph.missing(request.commands());
     }
 
-    /** How many commands the requester lacked when the session started. */
+    /** {@return how many commands the requester lacked when the session started} */
     public int missingCount() {
         return toSend.size();
     }
 
-    /** Whether the final message has been handed out. */
+    /** {@return whether the final message has been handed out} */
     public boolean ended() {
         return ended;
     }
 
-    /** The next response, or the final {@code SyncEnd}. */
+    /**
+     * {@return the next response, or the final {@code SyncEnd}}
+     *
+     * @throws SyncException STORAGE if a command cannot be read
+     */
     public SyncResponseMessage next() throws SyncException {
         if (ended) {
             throw new IllegalStateException("session " + sessionId + " already ended");
