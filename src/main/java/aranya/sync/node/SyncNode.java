@@ -521,7 +521,7 @@ public final class SyncNode implements AutoCloseable {
                         try {
                             scheduler.syncNow(peer, team, Optional.ofNullable(scheduler.peers().get(key)));
                         } catch (SyncException e) {
-                            LOG.log(Level.INFO, "sync of team {0} with {1} after its hello failed: {2}", team, peer, e.getMessage());
+                            LOG.log(Level.WARNING, "sync of team {0} with {1} after its hello failed: {2}", team, peer, e.getMessage());
                         }
                     }
                 },
@@ -698,7 +698,6 @@ public final class SyncNode implements AutoCloseable {
             stalled.retryCount = failures;
             stalled.error = failure.error().name();
             stalled.commit();
-            LOG.log(Level.WARNING, "sync of team {0} with {1} has failed {2} times in a row: {3}", team, peer, failures, failure.getMessage());
         }
     }
 

@@ -298,7 +298,10 @@ public final class SyncScheduler implements AutoCloseable {
                 listener.synced(key.peer(), key.team(), summary);
                 return true;
             } catch (SyncException e) {
-                LOG.log(Level.INFO, "sync with {0} for team {1} failed: {2}", key.peer(), key.team(), e.getMessage());
+                // The one log line of a failed scheduled sync: nobody else reports it (an
+                // on-demand sync throws to its caller instead).
+                LOG.log(Level.WARNING, "sync with {0} for team {1} failed ({2} in a row): {3}", key.peer(), key.team(), failures + 1,
+                        e.getMessage());
                 listener.failed(key.peer(), key.team(), e);
                 return false;
             } catch (RuntimeException e) {

@@ -26,7 +26,7 @@ public abstract sealed class BidirectionalSyncException extends Exception
         private static final long serialVersionUID = 1L;
 
         ServerRequestFailed(SyncException cause) {
-            super("server sync request failed after a successful sync response: " + cause.getMessage(), cause);
+            super("server sync request failed after a successful sync response: " + cause.reason(), cause);
         }
     }
 
@@ -35,7 +35,7 @@ public abstract sealed class BidirectionalSyncException extends Exception
         private static final long serialVersionUID = 1L;
 
         ClientResponseFailed(SyncException cause) {
-            super("client response to the server's request failed: " + cause.getMessage(), cause);
+            super("client response to the server's request failed: " + cause.reason(), cause);
         }
     }
 }
