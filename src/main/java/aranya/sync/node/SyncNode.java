@@ -450,7 +450,7 @@ public final class SyncNode implements AutoCloseable {
     }
 
     /**
-     * Syncs team with peer now and waits for the result (the design's {@code sync_now}):
+     * Syncs team with peer now and waits for the result (Aranya's {@code sync_now}):
      * an empty config means unidirectional, otherwise its bidirectional flag decides. One
      * call converges completely, however far behind this node is.
      *

@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * How to sync with one peer (the design's {@code SyncPeerConfig}). Immutable; build it with
- * {@link #builder()}.
+ * How to sync with one peer (Aranya's {@code SyncPeerConfig}, with the {@code bidirectional}
+ * flag of its bidirectional-sync proposal). Immutable; build it with {@link #builder()}.
  *
  * @param interval how often to sync periodically; empty for no periodic sync
  * @param syncNow whether to sync once right after the peer is added

@@ -167,7 +167,7 @@ public final class SyncScheduler implements AutoCloseable {
     }
 
     /**
-     * Syncs with peer now and waits for the result (the design's {@code sync_now}); an empty
+     * Syncs with peer now and waits for the result (Aranya's {@code sync_now}); an empty
      * config means unidirectional. The peer need not be scheduled. One call converges fully.
      *
      * @param peer the peer

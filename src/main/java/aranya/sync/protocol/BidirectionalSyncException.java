@@ -3,10 +3,10 @@ package aranya.sync.protocol;
 import aranya.sync.SyncException;
 
 /**
- * The design's {@code BidirectionalSyncError}: the second half of a bidirectional sync
- * failed after the first half succeeded. It is the cause of the {@link SyncException} that
- * the sync call throws (the design wraps it in {@code SyncError::Other}); that exception
- * keeps the underlying error code. What the first half delivered stays committed.
+ * The second half of a bidirectional sync failed after the first half succeeded (Aranya's
+ * bidirectional-sync proposal calls this {@code BidirectionalSyncError}, with these two
+ * variants). It is the cause of the {@link SyncException} that the sync call throws (where
+ * Aranya wraps it in {@code SyncError::Other}); that exception keeps the underlying error code. What the first half delivered stays committed.
  */
 public abstract sealed class BidirectionalSyncException extends Exception
         permits BidirectionalSyncException.ServerRequestFailed, BidirectionalSyncException.ClientResponseFailed {

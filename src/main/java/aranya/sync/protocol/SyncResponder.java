@@ -24,7 +24,7 @@ import java.util.List;
 public final class SyncResponder {
     /**
      * Conservative bytes one command costs in a response besides its policy and payload: the
-     * largest postcard {@code CommandMeta} (146 bytes, reference spec section 2.1).
+     * largest postcard {@code CommandMeta} (146 bytes: see MessageCodec).
      */
     static final int META_BYTES_MAX = 146;
     /** Envelope, response header and list length, rounded up. */

@@ -24,8 +24,8 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * The blocking sync exchange over one {@link MessageStream}, for both roles, written as the
- * design's pseudocode reads. One session delivers everything the responder had when it began
+ * The blocking sync exchange over one {@link MessageStream}, for both roles, written in the
+ * order of the exchange below. One session delivers everything the responder had when it began
  * (several responses, then {@code SyncEnd}), so one call converges however far behind the
  * requester is, where Aranya needs one scheduled round per 100 commands.
  *
@@ -40,8 +40,8 @@ import java.util.function.Predicate;
  * </pre>
  *
  * <p>In a unidirectional session the server finishes right after SyncEnd. In a bidirectional
- * one it keeps its send side open until it has committed the client's answer, unlike the
- * design's pseudocode (which finishes after its request): so the client's call returns only
+ * one it keeps its send side open until it has committed the client's answer, unlike Aranya's
+ * bidirectional-sync proposal (where the server finishes right after its request): so the client's call returns only
  * once both directions are stored, and a refusal reaches the client as ClientResponseFailed.
  */
 public final class SyncSession {
