@@ -135,6 +135,9 @@ public final class SyncNode implements AutoCloseable {
         NodeIdentity identity;
         try {
             identity = NodeIdentity.decode(SecretFiles.read(identityFile, "QUIC identity", -1, b.strictFileModes));
+            if (b.listenAddress != null) {
+                identity.checkKeyPair(); // only a server uses it
+            }
         } catch (SyncException e) {
             if (e.error() == SyncError.STORAGE) {
                 throw e;

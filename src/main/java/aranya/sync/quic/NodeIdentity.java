@@ -87,10 +87,11 @@ public final class NodeIdentity {
     }
 
     /**
-     * The identity that {@link #encode()} wrote.
+     * The identity that {@link #encode()} wrote. Whether its key belongs to its certificate is
+     * {@link #checkKeyPair()}'s question: only a node that serves uses the identity, and the
+     * check is most of a cold command-line run.
      *
-     * @throws SyncException {@link SyncError#MALFORMED} if the bytes are not an encoded
-     *     identity, or the key does not belong to the certificate
+     * @throws SyncException {@link SyncError#MALFORMED} if the bytes are not an encoded identity
      */
     public static NodeIdentity decode(byte[] encoded) throws SyncException {
         PostcardReader reader = new PostcardReader(encoded);
@@ -105,12 +106,27 @@ public final class NodeIdentity {
             PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
             X509Certificate certificate = (X509Certificate) CertificateFactory.getInstance("X.509")
                     .generateCertificate(new ByteArrayInputStream(certificateDer));
-            if (!(certificate.getPublicKey() instanceof ECPublicKey) || !belongTogether(key, certificate)) {
-                throw new SyncException(SyncError.MALFORMED, "the node identity's key does not match its certificate");
+            if (!(certificate.getPublicKey() instanceof ECPublicKey)) {
+                throw new SyncException(SyncError.MALFORMED, "the node identity's certificate holds no EC key");
             }
             return new NodeIdentity(key, certificate);
         } catch (GeneralSecurityException e) {
             throw new SyncException(SyncError.MALFORMED, "the node identity does not decode: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks that the private key belongs to the certificate, as a TLS server needs.
+     *
+     * @throws SyncException {@link SyncError#MALFORMED} if it does not
+     */
+    public void checkKeyPair() throws SyncException {
+        try {
+            if (!belongTogether(privateKey, certificate)) {
+                throw new SyncException(SyncError.MALFORMED, "the node identity's key does not match its certificate");
+            }
+        } catch (GeneralSecurityException e) {
+            throw new SyncException(SyncError.MALFORMED, "the node identity's key cannot be checked: " + e.getMessage(), e);
         }
     }
 
@@ -213,7 +229,7 @@ public final class NodeIdentity {
      * with the probe's public key (d·e·G) equals ECDH of the probe's private key with Q (e·Q)
      * exactly then. Every node open runs this; an ECDSA sign and verify, the obvious check,
      * also seeds a random generator and builds the generator's multiplication table, which took
-     * a quarter of a second of a cold CLI command here.
+     * more of a cold command-line run here.
      */
     private static boolean belongTogether(PrivateKey key, X509Certificate certificate) throws GeneralSecurityException {
         KeyFactory ec = KeyFactory.getInstance("EC");
