@@ -60,6 +60,7 @@ public record Command(CommandId id, Priority priority, Prior parent, Bytes polic
      * replica writes the same one ({@link #merge}). Commands a graph hands out were verified
      * when they arrived, so their payloads always decode.
      *
+     * @return the decoded content; empty for a merge
      * @throws IllegalStateException if the payload does not decode, which only a command built
      *     from unchecked bytes can do ({@link #verify()} is the check for those)
      */

@@ -38,8 +38,8 @@ import java.util.stream.IntStream;
  * that merge eagerly are stored like any other command.
  *
  * <p>Thread-safe: reads share a lock, batches take it exclusively. Signatures are checked in
- * parallel before the lock is taken, on the executor given to {@link #open(GraphStore, Policy,
- * Executor)} (the common {@link ForkJoinPool} by default).
+ * parallel before the lock is taken, on the executor given to
+ * {@link #open(GraphStore, Policy, Executor)} (the common {@link ForkJoinPool} by default).
  */
 public final class Graph implements AutoCloseable {
     /** Batches at least this long are verified on all cores. */
@@ -91,6 +91,13 @@ public final class Graph implements AutoCloseable {
      * As {@link #open(GraphStore, Policy)}, checking the signatures of received batches on
      * verifier instead of the common {@link ForkJoinPool}: a batch is split into parts that
      * run on it in parallel while the committing thread waits for them.
+     *
+     * @param store the graph's store, which the graph then owns
+     * @param policy what decides which commands may join
+     * @param verifier where signature checks run; it must not reject tasks while the graph is in use
+     * @return the graph, with its indexes rebuilt from store
+     * @throws SyncException {@link SyncError#STORAGE} if the store cannot be read or holds what
+     *     cannot be a stored graph
      */
     public static Graph open(GraphStore store, Policy policy, Executor verifier) throws SyncException {
         Graph graph = new Graph(Objects.requireNonNull(store, "store"), Objects.requireNonNull(policy, "policy"),

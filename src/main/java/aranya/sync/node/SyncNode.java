@@ -461,6 +461,10 @@ public final class SyncNode implements AutoCloseable {
      * set again (as an interruptible channel does), rather than {@link InterruptedException}.
      * What the session committed before stays committed (see the class comment).
      *
+     * @param peer the peer to sync with
+     * @param team the team to sync
+     * @param config empty for a unidirectional sync, else its bidirectional flag decides
+     * @return what the session moved
      * @throws SyncException why the sync failed: {@link SyncError#NO_SUCH_GRAPH} if this node
      *     is not in team, {@link SyncError#CANCELLED} if interrupted or if the node closed, or
      *     the session's own failure (thrown as the session threw it)
@@ -495,6 +499,10 @@ public final class SyncNode implements AutoCloseable {
      * listeners of {@link #onSyncOutcome} hear of it as a failure with that error. Cancelling a
      * future derived from this one ({@code thenApply}...) does not reach the session.
      *
+     * @param peer the peer to sync with
+     * @param team the team to sync
+     * @param config empty for a unidirectional sync, else its bidirectional flag decides
+     * @return the session's future
      * @throws IllegalStateException if the node is closed
      */
     public CompletableFuture<SyncSummary> syncAsync(PeerAddress peer, GraphId team, Optional<SyncPeerConfig> config) {
@@ -541,6 +549,7 @@ public final class SyncNode implements AutoCloseable {
      * after the session ended (before {@code syncNow} returns), so it should be quick; what it
      * throws is logged and otherwise ignored. Listeners are called in the order registered.
      *
+     * @param listener what to tell each outcome
      * @return the registration; close it to stop the calls
      */
     public Registration onSyncOutcome(Consumer<? super SyncOutcome> listener) {
@@ -1019,6 +1028,9 @@ public final class SyncNode implements AutoCloseable {
          * which stays the caller's. The device key, QUIC identity and team secrets stay in the
          * data directory whatever the storage: with an {@code InMemoryStorageProvider} a node
          * keeps its keys and teams and fetches the graphs from peers again after a restart.
+         *
+         * @param storage the provider of the team graphs' stores
+         * @return this builder
          */
         public Builder storage(StorageProvider storage) {
             this.storage = Objects.requireNonNull(storage, "storage");
@@ -1032,6 +1044,9 @@ public final class SyncNode implements AutoCloseable {
          * {@link SyncNode#addMember} write {@code TeamMembersPolicy}'s commands (its init
          * command and {@value TeamMembersPolicy#ADD_MEMBER}), so a policy that should let this
          * node found teams and add members must accept those.
+         *
+         * @param policy the policy of every team graph
+         * @return this builder
          */
         public Builder policy(Policy policy) {
             this.policy = Objects.requireNonNull(policy, "policy");
@@ -1045,6 +1060,9 @@ public final class SyncNode implements AutoCloseable {
          * using). The node does not shut down an executor given here; it must run tasks
          * concurrently for the checks to be parallel, and must not reject them while the node
          * is open.
+         *
+         * @param executor where signature checks run
+         * @return this builder
          */
         public Builder verifierExecutor(Executor executor) {
             this.verifier = Objects.requireNonNull(executor, "executor");

@@ -26,22 +26,34 @@ public sealed interface SyncOutcome permits SyncOutcome.Succeeded, SyncOutcome.F
         SERVED
     }
 
-    /** What started the session. */
+    /**
+     * What started the session.
+     *
+     * @return the trigger
+     */
     Trigger trigger();
 
     /**
      * The peer: the address this node dialed, or for a served session the address the peer's
      * connection came from.
+     *
+     * @return the peer's address
      */
     PeerAddress peer();
 
     /**
      * The team synced; empty only for a served session that failed before its request named
      * one (or in which the peer asked nothing).
+     *
+     * @return the team, if known
      */
     Optional<GraphId> team();
 
-    /** How long the session took, from its start (connecting included) to its end. */
+    /**
+     * How long the session took, from its start (connecting included) to its end.
+     *
+     * @return the session's duration
+     */
     Duration duration();
 
     /**

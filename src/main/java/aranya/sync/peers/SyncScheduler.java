@@ -72,6 +72,9 @@ public final class SyncScheduler implements AutoCloseable {
     /**
      * A scheduler for a syncer that reports each outcome itself (as {@code SyncNode} does, to
      * the listeners of its {@code onSyncOutcome}).
+     *
+     * @param syncer what runs each sync
+     * @param backoff how retries slow down after failures
      */
     public SyncScheduler(PeerSyncer syncer, Backoff backoff) {
         this(syncer, backoff, new Listener() {
@@ -83,7 +86,13 @@ public final class SyncScheduler implements AutoCloseable {
         });
     }
 
-    /** A scheduler that tells listener how every sync it runs ended. */
+    /**
+     * A scheduler that tells listener how every sync it runs ended.
+     *
+     * @param syncer what runs each sync
+     * @param backoff how retries slow down after failures
+     * @param listener told how each sync ended
+     */
     public SyncScheduler(PeerSyncer syncer, Backoff backoff, Listener listener) {
         this.syncer = Objects.requireNonNull(syncer, "syncer");
         this.backoff = Objects.requireNonNull(backoff, "backoff");
