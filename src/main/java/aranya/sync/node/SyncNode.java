@@ -471,6 +471,9 @@ public final class SyncNode implements AutoCloseable {
      * @throws IllegalStateException if the node is closed
      */
     public SyncSummary syncNow(PeerAddress peer, GraphId team, Optional<SyncPeerConfig> config) throws SyncException {
+        if (closed.get()) {
+            throw new IllegalStateException("the node is closed");
+        }
         graph(team);
         CompletableFuture<SyncSummary> session = syncAsync(peer, team, config);
         try {

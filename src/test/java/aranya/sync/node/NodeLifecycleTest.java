@@ -182,6 +182,23 @@ class NodeLifecycleTest {
     }
 
     @Test
+    void closeCancelsAnOnDemandSessionAndItsFutureFailsWithCancelled() throws Exception {
+        byte[] secret = secret();
+        try (HoldingServer server = new HoldingServer(TEAM, secret)) {
+            SyncNode client = clientOf(TEAM, secret);
+            CompletableFuture<SyncSummary> sync = client.syncAsync(server.server.address(), TEAM, Nodes.BIDI);
+            assertThat(server.polled.await(PROMPT_SECONDS, TimeUnit.SECONDS)).isTrue();
+            client.close();
+            assertThat(sync).as("ended before close() returned").isDone();
+            assertThatThrownBy(sync::join).cause().isInstanceOfSatisfying(SyncException.class,
+                    e -> assertThat(e.error()).isEqualTo(SyncError.CANCELLED));
+            assertThat(server.reset.get(PROMPT_SECONDS, TimeUnit.SECONDS).error()).isEqualTo(SyncError.TRANSPORT);
+            assertThatThrownBy(() -> client.syncNow(server.server.address(), TEAM, Optional.empty()))
+                    .isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
     void closeCancelsAServedSessionAndWaitsForIt() throws Exception {
         SyncNode server = SyncNode.builder(dir.resolve("server")).listenAddress(Nodes.LOOPBACK).idleTimeout(LONG_IDLE).open();
         TeamCredentials team = server.createTeam(List.of());
