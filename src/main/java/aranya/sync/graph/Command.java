@@ -21,7 +21,7 @@ import java.util.Optional;
  * </ul>
  *
  * @param policy the policy blob; only init commands carry one (empty means none)
- * @param payload for non-merge commands the encoded {@link SignedContent}; empty for merges
+ * @param payload for non-merge commands the encoded {@link SignedContent} ({@link #content()} decodes it); empty for merges
  * @param id the command's id: a hash of its content (see above)
  * @param priority its priority in the braid
  * @param parent its parents: none for the init command, two for a merge, else one
@@ -55,6 +55,30 @@ public record Command(CommandId id, Priority priority, Prior parent, Bytes polic
     /** {@return whether this is a merge command (two parents)} */
     public boolean isMerge() {
         return parent instanceof Prior.Merge;
+    }
+
+    /**
+     * What the author wrote, for a non-merge command: the author's public key
+     * ({@link SignedContent#authorPublicKey()}, and its {@link SignedContent#authorKeyId() id}),
+     * the command's {@link SignedContent#kind() kind}, its application
+     * {@link SignedContent#fields() fields} and the signature, decoded from the payload. Empty
+     * for a merge: a merge has no author, kind or fields; it only joins two heads, and every
+     * replica writes the same one ({@link #merge}). Commands a graph hands out were verified
+     * when they arrived, so their payloads always decode.
+     *
+     * @return the decoded content; empty for a merge
+     * @throws IllegalStateException if the payload does not decode, which only a command built
+     *     from unchecked bytes can do ({@link #verify()} is the check for those)
+     */
+    public Optional<SignedContent> content() {
+        if (isMerge()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(SignedContent.decode(payload));
+        } catch (SyncException e) {
+            throw new IllegalStateException("command " + id + " has a payload that does not decode: " + e.reason(), e);
+        }
     }
 
     /**

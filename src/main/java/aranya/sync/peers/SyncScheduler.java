@@ -1,5 +1,6 @@
 package aranya.sync.peers;
 
+import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import aranya.sync.graph.GraphId;
 import aranya.sync.protocol.SyncSummary;
@@ -105,11 +106,28 @@ public final class SyncScheduler implements AutoCloseable {
     private volatile boolean closed;
 
     /**
-     * A scheduler with no peers yet.
+     * A scheduler for a syncer that reports each outcome itself (as {@code SyncNode} does, to
+     * the listeners of its {@code onSyncOutcome}).
      *
-     * @param syncer runs each sync
+     * @param syncer what runs each sync
      * @param backoff how retries slow down after failures
-     * @param listener told about every sync
+     */
+    public SyncScheduler(PeerSyncer syncer, Backoff backoff) {
+        this(syncer, backoff, new Listener() {
+            @Override
+            public void synced(PeerAddress peer, GraphId team, SyncSummary summary) {}
+
+            @Override
+            public void failed(PeerAddress peer, GraphId team, SyncException failure) {}
+        });
+    }
+
+    /**
+     * A scheduler that tells listener how every sync it runs ended.
+     *
+     * @param syncer what runs each sync
+     * @param backoff how retries slow down after failures
+     * @param listener told how each sync ended
      */
     public SyncScheduler(PeerSyncer syncer, Backoff backoff, Listener listener) {
         this.syncer = Objects.requireNonNull(syncer, "syncer");
@@ -298,10 +316,12 @@ public final class SyncScheduler implements AutoCloseable {
                 listener.synced(key.peer(), key.team(), summary);
                 return true;
             } catch (SyncException e) {
-                // The one log line of a failed scheduled sync: nobody else reports it (an
-                // on-demand sync throws to its caller instead).
-                LOG.log(Level.WARNING, "sync with {0} for team {1} failed ({2} in a row): {3}", key.peer(), key.team(), failures + 1,
-                        e.getMessage());
+                if (e.error() != SyncError.CANCELLED) { // cancelled: the scheduler's owner is closing
+                    // The one log line of a failed scheduled sync: nobody else reports it (an
+                    // on-demand sync throws to its caller instead).
+                    LOG.log(Level.WARNING, "sync with {0} for team {1} failed ({2} in a row): {3}", key.peer(), key.team(), failures + 1,
+                            e.getMessage());
+                }
                 listener.failed(key.peer(), key.team(), e);
                 return false;
             } catch (RuntimeException e) {
