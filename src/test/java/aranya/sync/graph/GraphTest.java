@@ -8,7 +8,6 @@ import aranya.sync.SyncException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
@@ -315,17 +314,22 @@ class GraphTest {
                 }
 
                 @Override
-                public void replay(Consumer<Command> sink) throws IOException {
-                    real.replay(sink);
+                public long replay(long from, ReplaySink sink) throws IOException {
+                    return real.replay(from, sink);
                 }
 
                 @Override
-                public void append(List<Command> batch) throws IOException {
+                public StoredBatch append(List<Command> batch) throws IOException {
                     if (failNext) {
                         failNext = false;
                         throw new IOException("disk full (simulated)");
                     }
-                    real.append(batch);
+                    return real.append(batch);
+                }
+
+                @Override
+                public Command read(long locator) throws IOException {
+                    return real.read(locator);
                 }
 
                 @Override
