@@ -79,6 +79,7 @@ public final class Graph implements AutoCloseable {
         this.policy = policy;
         this.index = new GraphIndex(store::read);
         this.indexTag = "graph-index-1 " + policy.getClass().getName();
+        index.beginBulk(); // until open ends it
     }
 
     /**
@@ -108,7 +109,8 @@ public final class Graph implements AutoCloseable {
             from = 0;
         }
         graph.replayTail(from);
-        return graph; // the head set is rebuilt too: the commands without children
+        graph.index.endBulk();
+        return graph;
     }
 
     /** Restores the commands stored from position from on, saving their index every {@link #INDEX_RECORD_COMMANDS}. */
@@ -239,24 +241,17 @@ public final class Graph implements AutoCloseable {
                 int pa = in.getInt();
                 int pb = in.getInt();
                 int rank = Byte.toUnsignedInt(in.get());
-                long value = Integer.toUnsignedLong(in.getInt());
+                int value = in.getInt();
                 int keys = Byte.toUnsignedInt(in.get());
                 boolean parentsOk = pa >= NO_PARENT && pa < n && pb >= NO_PARENT && pb < n
                         && (n == 0) == (pa == NO_PARENT) && (pb == NO_PARENT || pa != NO_PARENT);
-                Priority priority = switch (rank) {
-                    case 0 -> Priority.MERGE;
-                    case 1 -> Priority.basic(value);
-                    case 2 -> Priority.FINALIZE;
-                    case 3 -> Priority.INIT;
-                    default -> throw new IOException("index entry has priority rank " + rank);
-                };
-                if (!parentsOk || (rank == 3) != (pa == NO_PARENT) || (rank == 0) != (pb != NO_PARENT)) {
-                    throw new IOException("index entry " + n + " has parents " + pa + ", " + pb + " and priority " + priority);
+                if (!parentsOk || rank > 3 || (rank == 3) != (pa == NO_PARENT) || (rank == 0) != (pb != NO_PARENT)) {
+                    throw new IOException("index entry " + n + " has parents " + pa + ", " + pb + " and priority rank " + rank);
                 }
                 if (n == 0 && prefix != GraphIndex.prefixOf(id.initId())) {
                     throw new IOException("index starts with a command that is not the init command of graph " + id);
                 }
-                int added = index.add(prefix, locator, pa, pb, priority);
+                int added = index.add(prefix, locator, pa, pb, rank == 2, value);
                 for (int k = 0; k < keys; k++) {
                     byte[] key = new byte[32];
                     in.get(key);

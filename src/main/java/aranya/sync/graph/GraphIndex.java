@@ -67,6 +67,10 @@ final class GraphIndex implements DagView {
     private long[] hasChildren = new long[16];
     private long[] finalizeBits = new long[16];
     private int size;
+    /** See {@link #beginBulk}. */
+    private boolean bulk;
+    /** In bulk, the table is built only when first needed (or at the end). */
+    private boolean tableDeferred;
 
     /** Numbers + 1 (0 = empty), linear probing; at most 3/4 full. */
     private int[] table = new int[2048];
@@ -110,7 +114,7 @@ final class GraphIndex implements DagView {
         }
     }
 
-    /** Undo log since the last mark: pairs (segment, old last command) of extended segments. */
+    /** Undo log since the last mark (not kept in bulk): pairs (segment, old last command) of extended segments. */
     private final IntList extensions = new IntList();
     /** Undo log since the last mark: commands that got their first child. */
     private final IntList gotChildren = new IntList();
@@ -154,6 +158,9 @@ final class GraphIndex implements DagView {
 
     /** The number of the command with this id, or {@link #NONE}. */
     int indexOf(CommandId id) {
+        if (tableDeferred) {
+            buildTable();
+        }
         long prefix = prefixOf(id);
         int mask = table.length - 1;
         for (int slot = hash(prefix) & mask; ; slot = (slot + 1) & mask) {
@@ -273,6 +280,15 @@ final class GraphIndex implements DagView {
 
     /** Appends a command known by its id prefix and locator; its parents are already present. */
     int add(long prefix, long locator, int pa, int pb, Priority priority) {
+        return add(prefix, locator, pa, pb, priority instanceof Priority.Finalize,
+                priority instanceof Priority.Basic(long v) ? (int) v : 0);
+    }
+
+    /**
+     * As {@link #add(long, long, int, int, Priority)} with the priority as the index keeps it
+     * (see {@link #priority}): whether it is finalize, and the basic value.
+     */
+    int add(long prefix, long locator, int pa, int pb, boolean finalize, int basic) {
         ensureCapacity(size + 1);
         int n = size;
         idPrefix[n] = prefix;
@@ -288,14 +304,16 @@ final class GraphIndex implements DagView {
             int j = jump[pa];
             jump[n] = depth[pa] - depth[j] == depth[j] - depth[jump[j]] ? jump[j] : pa;
         }
-        basicValue[n] = priority instanceof Priority.Basic(long v) ? (int) v : 0;
+        basicValue[n] = basic;
         setBit(hasChildren, n, false);
-        setBit(finalizeBits, n, priority instanceof Priority.Finalize);
+        setBit(finalizeBits, n, finalize);
         if (pa != NONE && pb == NONE && !bit(hasChildren, pa)) {
             // pa has no child yet, so it is the last command of its segment: extend it.
             int segment = segmentOf[pa];
-            extensions.add(segment);
-            extensions.add(segmentLast[segment]);
+            if (!bulk) {
+                extensions.add(segment);
+                extensions.add(segmentLast[segment]);
+            }
             segmentOf[n] = segment;
             segmentLast[segment] = n;
         } else {
@@ -307,18 +325,18 @@ final class GraphIndex implements DagView {
             segmentLast[segmentCount] = n;
             segmentOf[n] = segmentCount++;
         }
-        for (int p : new int[] {pa, pb}) {
-            if (p != NONE && !bit(hasChildren, p)) {
-                setBit(hasChildren, p, true);
-                gotChildren.add(p);
-                heads.remove(p);
-            }
+        gainsChild(pa);
+        gainsChild(pb);
+        if (!bulk) {
+            heads.add(n);
         }
-        heads.add(n);
-        if (priority instanceof Priority.Finalize) {
+        if (finalize) {
             finalizes.add(n);
         }
         size++;
+        if (tableDeferred) {
+            return n;
+        }
         if (size * 4L > table.length * 3L) {
             rehash(table.length * 2);
         } else {
@@ -327,9 +345,50 @@ final class GraphIndex implements DagView {
         return n;
     }
 
-    /** Sets the locator of a command of the batch in progress once it is stored. */
-    void setLocator(int n, long locator) {
-        locators[n] = locator;
+    private void gainsChild(int p) {
+        if (p != NONE && !bit(hasChildren, p)) {
+            setBit(hasChildren, p, true);
+            if (!bulk) {
+                gotChildren.add(p);
+                heads.remove(p);
+            }
+        }
+    }
+
+    /**
+     * Starts adding many commands at once (a graph being opened): the head set is left alone
+     * until {@link #endBulk} rebuilds it, the id table until the first lookup, and nothing is
+     * kept for a rollback.
+     */
+    void beginBulk() {
+        bulk = true;
+        tableDeferred = true;
+    }
+
+    /** Places every command in a table sized for them at once: cheaper than growing it step by step. */
+    private void buildTable() {
+        tableDeferred = false;
+        int slots = table.length;
+        while (size * 4L > slots * 3L) {
+            slots *= 2;
+        }
+        rehash(slots);
+    }
+
+    /** Ends {@link #beginBulk}: the heads are the commands without children, ascending, as adding them one by one leaves them. */
+    void endBulk() {
+        if (tableDeferred) {
+            buildTable();
+        }
+        bulk = false;
+        gotChildren.truncate(0);
+        extensions.truncate(0);
+        heads.clear();
+        for (int n = 0; n < size; n++) {
+            if (!bit(hasChildren, n)) {
+                heads.add(n);
+            }
+        }
     }
 
     private void place(int n) {
@@ -660,18 +719,6 @@ final class GraphIndex implements DagView {
         basicValue = Arrays.copyOf(basicValue, cap);
         hasChildren = Arrays.copyOf(hasChildren, (cap >>> 6) + 1);
         finalizeBits = Arrays.copyOf(finalizeBits, (cap >>> 6) + 1);
-    }
-
-    /** Makes room for this many commands at once (an index being restored knows its size). */
-    void reserve(int commands) {
-        ensureCapacity(commands);
-        int slots = table.length;
-        while (commands * 4L > slots * 3L) {
-            slots *= 2;
-        }
-        if (slots != table.length) {
-            rehash(slots);
-        }
     }
 
     /** The id prefix of command n, as stored in the persistent index. */

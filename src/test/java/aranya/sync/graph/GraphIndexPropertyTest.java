@@ -18,7 +18,8 @@ import org.junit.jupiter.api.RepetitionInfo;
  * The compact index against a brute-force scan of the same random DAG: every query (id
  * lookup, heads, is-ancestor, missing, weave, the sample's exponential ancestors) answers
  * exactly as walking plain lists of parents does, for an index built command by command,
- * one restored from (prefix, locator, parents, priority) entries as the saved index does, and
+ * one restored in bulk from (prefix, locator, parents, priority) entries as opening from the saved
+ * index does, and
  * one that rolled a batch back. Ids are random but many share their first 8 bytes with
  * another, so the index must tell them apart by the full id it reads back through the store.
  * Commands are not signed: the index never looks at signatures.
@@ -94,6 +95,7 @@ class GraphIndexPropertyTest {
         List<Command> store = dag.commands; // locator = position, as the in-memory store does
         GraphIndex built = new GraphIndex(locator -> store.get((int) locator));
         GraphIndex restored = new GraphIndex(locator -> store.get((int) locator));
+        restored.beginBulk(); // as a graph being opened adds its commands
         for (int n = 0; n < size; n++) {
             int[] ps = dag.parents.get(n);
             int pa = ps.length > 0 ? ps[0] : GraphIndex.NONE;
@@ -112,6 +114,7 @@ class GraphIndexPropertyTest {
             assertThat(built.add(store.get(n), n, pa, pb)).isEqualTo(n);
             restored.add(GraphIndex.prefixOf(store.get(n).id()), n, pa, pb, store.get(n).priority());
         }
+        restored.endBulk();
         for (GraphIndex index : List.of(built, restored)) {
             check(index, dag, rnd, seed);
         }
