@@ -34,8 +34,12 @@ import java.util.stream.IntStream;
  * address the fold would end with, without writing it. Merge commands received from peers
  * that merge eagerly are stored like any other command.
  *
- * <p>Thread-safe: reads share a lock, batches take it exclusively. Signatures are checked in
- * parallel before the lock is taken.
+ * <p>Thread-safe: reads share a lock. A batch takes it exclusively only to be checked (then
+ * undone) and to be published; it is written and fsync'd in between with only the commit lock
+ * held, so readers go on meanwhile and never see a command that is not durable. Signatures
+ * are checked in parallel before any lock is taken. Command bodies stay in the store and are
+ * read back through the index's bounded cache; a store that fails such a read makes the
+ * query throw {@link java.io.UncheckedIOException}.
  */
 public final class Graph implements AutoCloseable {
     /** Batches at least this long are verified on all cores. */

@@ -31,6 +31,9 @@ import java.util.Random;
  *                 the responder's time for a 10-command difference
  *   serve DIR     opens it and answers one 10-command difference; exits 0 if that worked
  *                 (run under decreasing -Xmx to find the smallest heap that serves)
+ *   report N...   for each size: builds the graph once into target/bench-storage/N, opens it
+ *                 three times in fresh JVMs (the first open of a log without a saved index
+ *                 builds it), then bisects the smallest -Xmx (in MiB) at which serve works
  * </pre>
  * Shape: as {@link BenchGraphs}, a chain with a two-writer fork and merge every 100 commands;
  * every command carries the same 100-byte-field payload and a random id.
@@ -40,13 +43,57 @@ public final class StorageBench {
 
     /** Runs one mode; see the class comment. */
     public static void main(String[] args) throws Exception {
-        Path dir = Path.of(args[1]);
+        Path dir = args[0].equals("report") ? null : Path.of(args[1]);
         switch (args[0]) {
             case "build" -> build(dir, Integer.parseInt(args[2]));
             case "open" -> open(dir);
             case "serve" -> serve(dir);
+            case "report" -> {
+                for (int i = 1; i < args.length; i++) {
+                    report(Integer.parseInt(args[i]));
+                }
+            }
             default -> throw new IllegalArgumentException("mode: build | open | serve");
         }
+    }
+
+    private static void report(int size) throws Exception {
+        Path dir = Path.of("target", "bench-storage", Integer.toString(size));
+        if (!Files.exists(dir.resolve("graph.id"))) {
+            Path scratch = Path.of("target", "bench-storage", size + ".building");
+            BenchGraphs.deleteTree(scratch);
+            child("2g", "build", scratch.toString(), Integer.toString(size));
+            Files.move(scratch, dir);
+        }
+        System.out.println("--- " + size + " commands (" + dir + ")");
+        for (int i = 0; i < 3; i++) {
+            child("4g", "open", dir.toString());
+        }
+        int lo = 8; // fails (or assumed to)
+        int hi = 4096; // works (or assumed to)
+        while (hi - lo > Math.max(4, lo / 16)) {
+            int mid = (lo + hi) / 2;
+            if (child(mid + "m", "serve", dir.toString()) == 0) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        System.out.printf("smallest -Xmx that opens and serves a 10-command difference: %d MiB (%d MiB failed)%n", hi, lo);
+    }
+
+    /** Runs a mode in a fresh JVM with this heap limit; its output goes to ours unless it is serve. */
+    private static int child(String heap, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                "-Xmx" + heap, "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), StorageBench.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        if (args[0].equals("serve")) {
+            pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        } else {
+            pb.inheritIO();
+        }
+        return pb.start().waitFor();
     }
 
     private static void build(Path dir, int size) throws Exception {
