@@ -100,7 +100,18 @@ public final class Graph implements AutoCloseable {
         Graph graph = new Graph(store, policy);
         long from;
         try {
-            from = store.loadIndex(graph.indexTag, graph::restoreIndexRecord);
+            Graph restoring = graph;
+            from = store.loadIndex(graph.indexTag, new GraphStore.IndexSink() {
+                @Override
+                public void accept(ByteBuffer record) throws IOException {
+                    restoring.restoreIndexRecord(record);
+                }
+
+                @Override
+                public void expect(long bytes) {
+                    restoring.index.reserve((int) Math.min(Integer.MAX_VALUE - 8, bytes / INDEX_ENTRY));
+                }
+            });
         } catch (IOException | RuntimeException e) {
             System.getLogger(Graph.class.getName()).log(System.Logger.Level.WARNING,
                     "the saved index of graph " + graph.id + " is unusable (" + e.getMessage() + "); rebuilding it from the log");

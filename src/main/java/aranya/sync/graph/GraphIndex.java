@@ -380,6 +380,10 @@ final class GraphIndex implements DagView {
         if (tableDeferred) {
             buildTable();
         }
+        int fit = Math.max(1024, size + (size >> 4));
+        if (idPrefix.length > fit + (fit >> 2)) {
+            resize(fit); // a reservation much larger than what came
+        }
         bulk = false;
         gotChildren.truncate(0);
         extensions.truncate(0);
@@ -707,7 +711,10 @@ final class GraphIndex implements DagView {
             return;
         }
         // Grow by half: at a million commands, doubling would leave up to half the arrays unused.
-        int cap = Math.max(needed, idPrefix.length + (idPrefix.length >> 1));
+        resize(Math.max(needed, idPrefix.length + (idPrefix.length >> 1)));
+    }
+
+    private void resize(int cap) {
         idPrefix = Arrays.copyOf(idPrefix, cap);
         locators = Arrays.copyOf(locators, cap);
         parentA = Arrays.copyOf(parentA, cap);
@@ -719,6 +726,16 @@ final class GraphIndex implements DagView {
         basicValue = Arrays.copyOf(basicValue, cap);
         hasChildren = Arrays.copyOf(hasChildren, (cap >>> 6) + 1);
         finalizeBits = Arrays.copyOf(finalizeBits, (cap >>> 6) + 1);
+    }
+
+    /**
+     * Makes room for up to this many commands at once (a graph being opened from its saved
+     * index knows about how many it holds); {@link #endBulk} gives back what was not used.
+     */
+    void reserve(int commands) {
+        if (commands > idPrefix.length) {
+            resize(commands);
+        }
     }
 
     /** The id prefix of command n, as stored in the persistent index. */

@@ -52,6 +52,9 @@ public interface GraphStore extends AutoCloseable {
     interface IndexSink {
         /** One record, as it was given to {@link #saveIndex}; throws if it does not decode. */
         void accept(ByteBuffer record) throws IOException;
+
+        /** Called once before the records, with at most how many bytes they hold in all (so the index can size itself once). */
+        default void expect(long bytes) {}
     }
 
     /**

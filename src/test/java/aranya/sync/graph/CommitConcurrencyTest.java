@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import aranya.sync.graph.storage.InMemoryStorageProvider;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -26,17 +25,7 @@ class CommitConcurrencyTest {
         CountDownLatch release = new CountDownLatch(1);
         GraphStore real = new InMemoryStorageProvider().open(GraphId.of(init.id()));
         boolean[] hold = {false};
-        GraphStore slow = new GraphStore() {
-            @Override
-            public GraphId graphId() {
-                return real.graphId();
-            }
-
-            @Override
-            public long replay(long from, ReplaySink sink) throws IOException {
-                return real.replay(from, sink);
-            }
-
+        GraphStore slow = new ForwardingStore(real) {
             @Override
             public StoredBatch append(List<Command> batch) throws IOException {
                 if (hold[0]) {
@@ -48,20 +37,7 @@ class CommitConcurrencyTest {
                         throw new IOException(e);
                     }
                 }
-                return real.append(batch);
-            }
-
-            @Override
-            public Command read(long locator) throws IOException {
-                return real.read(locator);
-            }
-
-            @Override
-            public void saveIndex(String tag, ByteBuffer record, long end) {}
-
-            @Override
-            public void close() throws IOException {
-                real.close();
+                return super.append(batch);
             }
         };
         try (Graph graph = Graph.open(slow, new TeamMembersPolicy());

@@ -307,34 +307,14 @@ class GraphTest {
 
         void open(GraphId id) throws IOException {
             GraphStore real = inner.open(id);
-            store = new GraphStore() {
-                @Override
-                public GraphId graphId() {
-                    return real.graphId();
-                }
-
-                @Override
-                public long replay(long from, ReplaySink sink) throws IOException {
-                    return real.replay(from, sink);
-                }
-
+            store = new ForwardingStore(real) {
                 @Override
                 public StoredBatch append(List<Command> batch) throws IOException {
                     if (failNext) {
                         failNext = false;
                         throw new IOException("disk full (simulated)");
                     }
-                    return real.append(batch);
-                }
-
-                @Override
-                public Command read(long locator) throws IOException {
-                    return real.read(locator);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    real.close();
+                    return super.append(batch);
                 }
             };
         }

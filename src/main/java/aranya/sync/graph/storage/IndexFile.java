@@ -62,6 +62,7 @@ final class IndexFile implements AutoCloseable {
             return 0;
         }
         tag = wanted;
+        sink.expect(size - pos);
         Window window = new Window();
         long covers = 0;
         long lastTail = 0;

@@ -9,14 +9,13 @@ import aranya.sync.graph.Bytes;
 import aranya.sync.graph.Command;
 import aranya.sync.graph.CommandId;
 import aranya.sync.graph.DeviceKey;
+import aranya.sync.graph.ForwardingStore;
 import aranya.sync.graph.Graph;
 import aranya.sync.graph.GraphId;
 import aranya.sync.graph.GraphStore;
 import aranya.sync.graph.Priority;
-import aranya.sync.graph.StoredBatch;
 import aranya.sync.graph.TeamMembersPolicy;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -194,48 +193,20 @@ class SavedIndexTest {
     }
 
     /** A store that counts the commands it replays. */
-    private record Counting(GraphStore inner, AtomicInteger replayed) implements GraphStore {
-        @Override
-        public GraphId graphId() {
-            return inner.graphId();
+    private static final class Counting extends ForwardingStore {
+        private final AtomicInteger replayed;
+
+        Counting(GraphStore inner, AtomicInteger replayed) {
+            super(inner);
+            this.replayed = replayed;
         }
 
         @Override
         public long replay(long from, ReplaySink sink) throws IOException {
-            return inner.replay(from, (command, locator, batchEnd) -> {
+            return super.replay(from, (command, locator, batchEnd) -> {
                 replayed.incrementAndGet();
                 sink.accept(command, locator, batchEnd);
             });
-        }
-
-        @Override
-        public StoredBatch append(List<Command> batch) throws IOException {
-            return inner.append(batch);
-        }
-
-        @Override
-        public Command read(long locator) throws IOException {
-            return inner.read(locator);
-        }
-
-        @Override
-        public long loadIndex(String tag, IndexSink sink) throws IOException {
-            return inner.loadIndex(tag, sink);
-        }
-
-        @Override
-        public void saveIndex(String tag, ByteBuffer record, long end) throws IOException {
-            inner.saveIndex(tag, record, end);
-        }
-
-        @Override
-        public void discardIndex() throws IOException {
-            inner.discardIndex();
-        }
-
-        @Override
-        public void close() throws IOException {
-            inner.close();
         }
     }
 }
