@@ -17,7 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The in-memory index of one graph, in primitive arrays: about 53 bytes of heap per command
+ * The in-memory index of one graph, in primitive arrays: about 51 bytes of heap per command
  * and none per command body. Commands get dense numbers in insertion order, so parents are
  * numbered before children. Per command it keeps the first 8 bytes of the id, the store's
  * locator of the command, both parents, the max cut, the segment, a first-parent depth and
