@@ -12,8 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
 /**
@@ -37,13 +41,16 @@ import java.util.stream.IntStream;
  * <p>Thread-safe: reads share a lock. A batch takes it exclusively only to be checked (then
  * undone) and to be published; it is written and fsync'd in between with only the commit lock
  * held, so readers go on meanwhile and never see a command that is not durable. Signatures
- * are checked in parallel before any lock is taken. Command bodies stay in the store and are
- * read back through the index's bounded cache; a store that fails such a read makes the
- * query throw {@link java.io.UncheckedIOException}.
+ * are checked in parallel before any lock is taken, on the executor given to
+ * {@link #open(GraphStore, Policy, Executor)} (the common {@link ForkJoinPool} by default).
+ * Command bodies stay in the store and are read back through the index's bounded cache; a
+ * store that fails such a read makes the query throw {@link java.io.UncheckedIOException}.
  */
 public final class Graph implements AutoCloseable {
     /** Batches at least this long are verified on all cores. */
     private static final int PARALLEL_VERIFY_MIN = 8;
+    /** At most this many parts of a batch are verified at once: a few per core, so an uneven part holds none up for long. */
+    private static final int VERIFY_PARTS = 4 * Runtime.getRuntime().availableProcessors();
     /** Sample places heads leave for what the peer is known to hold. */
     private static final int SAMPLE_PEER_RESERVE = 10;
     /** Sample places kept for exponentially spaced ancestors (enough for 2^32 commands). */
@@ -52,6 +59,7 @@ public final class Graph implements AutoCloseable {
     private final GraphId id;
     private final GraphStore store;
     private final Policy policy;
+    private final Executor verifier;
     private final GraphIndex index;
     /** Tells the store which index format and policy its saved index must have been made with. */
     private final String indexTag;
@@ -77,10 +85,11 @@ public final class Graph implements AutoCloseable {
     /** A committed batch: its result and the new commands in it (merges included). */
     private record Committed(AddResult result, List<Command> added) {}
 
-    private Graph(GraphStore store, Policy policy) {
+    private Graph(GraphStore store, Policy policy, Executor verifier) {
         this.id = store.graphId();
         this.store = store;
         this.policy = policy;
+        this.verifier = verifier;
         this.index = new GraphIndex(store::read);
         this.indexTag = "graph-index-1 " + policy.getClass().getName();
         index.beginBulk(); // until open ends it
@@ -95,9 +104,26 @@ public final class Graph implements AutoCloseable {
      * batches.
      */
     public static Graph open(GraphStore store, Policy policy) throws SyncException {
+        return open(store, policy, ForkJoinPool.commonPool());
+    }
+
+    /**
+     * As {@link #open(GraphStore, Policy)}, checking the signatures of received batches on
+     * verifier instead of the common {@link ForkJoinPool}: a batch is split into parts that
+     * run on it in parallel while the committing thread waits for them.
+     *
+     * @param store the graph's store, which the graph then owns
+     * @param policy what decides which commands may join
+     * @param verifier where signature checks run; it must not reject tasks while the graph is in use
+     * @return the graph, with its index loaded from what store saved and the rest of store replayed
+     * @throws SyncException {@link SyncError#STORAGE} if the store cannot be read or holds what
+     *     cannot be a stored graph
+     */
+    public static Graph open(GraphStore store, Policy policy, Executor verifier) throws SyncException {
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(policy, "policy");
-        Graph graph = new Graph(store, policy);
+        Objects.requireNonNull(verifier, "verifier");
+        Graph graph = new Graph(store, policy, verifier);
         long from;
         try {
             Graph restoring = graph;
@@ -120,7 +146,7 @@ public final class Graph implements AutoCloseable {
             } catch (IOException suppressed) {
                 throw new SyncException(SyncError.STORAGE, "cannot discard the saved index of graph " + graph.id + ": " + suppressed.getMessage(), suppressed);
             }
-            graph = new Graph(store, policy);
+            graph = new Graph(store, policy, verifier);
             from = 0;
         }
         graph.replayTail(from);
@@ -560,11 +586,7 @@ public final class Graph implements AutoCloseable {
     private SignedContent[] verifyNew(List<Command> batch) throws SyncException {
         SignedContent[] contents = new SignedContent[batch.size()];
         SyncException[] errors = new SyncException[batch.size()];
-        IntStream indexes = IntStream.range(0, batch.size());
-        if (batch.size() >= PARALLEL_VERIFY_MIN) {
-            indexes = indexes.parallel();
-        }
-        indexes.forEach(i -> {
+        IntConsumer verifyOne = i -> {
             Command c = batch.get(i);
             if (!contains(c.id())) {
                 try {
@@ -573,7 +595,19 @@ public final class Graph implements AutoCloseable {
                     errors[i] = e;
                 }
             }
-        });
+        };
+        if (batch.size() < PARALLEL_VERIFY_MIN) {
+            IntStream.range(0, batch.size()).forEach(verifyOne);
+        } else {
+            int parts = Math.min(VERIFY_PARTS, batch.size() / PARALLEL_VERIFY_MIN);
+            CompletableFuture<?>[] running = new CompletableFuture<?>[parts];
+            for (int p = 0; p < parts; p++) {
+                int from = (int) ((long) batch.size() * p / parts);
+                int to = (int) ((long) batch.size() * (p + 1) / parts);
+                running[p] = CompletableFuture.runAsync(() -> IntStream.range(from, to).forEach(verifyOne), verifier);
+            }
+            CompletableFuture.allOf(running).join();
+        }
         for (SyncException e : errors) {
             if (e != null) {
                 throw e;
