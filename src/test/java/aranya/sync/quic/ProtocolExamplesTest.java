@@ -3,6 +3,7 @@ package aranya.sync.quic;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aranya.sync.SyncException;
+import aranya.sync.graph.Address;
 import aranya.sync.graph.Bytes;
 import aranya.sync.graph.Command;
 import aranya.sync.graph.DeviceKey;
@@ -21,6 +22,7 @@ import aranya.sync.wire.Limits;
 import aranya.sync.wire.MessageCodec;
 import aranya.sync.wire.ResponseEnvelope;
 import aranya.sync.wire.SessionId;
+import aranya.sync.wire.SyncHelloType;
 import aranya.sync.wire.SyncRequestMessage;
 import aranya.sync.wire.SyncResponseMessage;
 import aranya.sync.wire.SyncType;
@@ -134,6 +136,62 @@ class ProtocolExamplesTest {
         authFrame(refusal, server, new AuthMessage.Result(false));
         refusal.frame(server, new byte[0], null);
         check("auth-refused", refusal.text());
+    }
+
+    @Test
+    void theHelloSubscriptionExampleFollowsTheCodec() throws Exception {
+        try (Peer alice = Peer.founding("alice")) {
+            alice.graph.append(ALICE, Priority.basic(1), "note", utf8("hi"));
+            GraphId team = alice.graph.id();
+            Address head = alice.graph.syntheticHead().orElseThrow();
+            WireAnnotator a = new WireAnnotator();
+            String subscriber = "subscriber → publisher";
+            String publisher = "publisher → subscriber";
+            hello(a, subscriber, new SyncHelloType.Subscribe(team, Duration.ofMillis(100), Duration.ofHours(1), Duration.ofSeconds(10)));
+            a.frame(subscriber, new byte[0], null);
+            byte[] accepted = MessageCodec.encode(new ResponseEnvelope.Ok(Bytes.EMPTY));
+            a.frame(publisher, accepted, new WireAnnotator.Body() {
+                @Override
+                public String summary() {
+                    return "Ok(empty): the subscription is accepted";
+                }
+
+                @Override
+                public void annotate(WireAnnotator.Fields f) throws SyncException {
+                    f.variant("ResponseEnvelope", "Ok");
+                    f.length("Ok payload", "bytes");
+                }
+            });
+            hello(a, publisher, new SyncHelloType.Hello(team, head));
+            a.frame(publisher, new byte[0], null);
+            check("hello", a.text());
+        }
+    }
+
+    private static void hello(WireAnnotator a, String direction, SyncHelloType hello) throws SyncException {
+        byte[] bytes = MessageCodec.encode(new SyncType.Hello(hello));
+        assertThat(MessageCodec.decodeSyncType(bytes, 0, bytes.length)).isEqualTo(new SyncType.Hello(hello));
+        a.frame(direction, bytes, new WireAnnotator.Body() {
+            @Override
+            public String summary() {
+                return "Hello(" + hello.getClass().getSimpleName() + ") (no envelope)";
+            }
+
+            @Override
+            public void annotate(WireAnnotator.Fields f) throws SyncException {
+                f.variant("SyncType", "Poll", "Subscribe", "Unsubscribe", "Push", "Hello");
+                if (f.variant("SyncHelloType", "Subscribe", "Unsubscribe", "Hello") == 0) {
+                    f.id("graph_id");
+                    f.duration("graph_change_delay");
+                    f.duration("duration");
+                    f.duration("schedule_delay");
+                } else {
+                    f.id("graph_id");
+                    f.id("head.id");
+                    f.u64("head.max_cut");
+                }
+            }
+        });
     }
 
     private static void authFrame(WireAnnotator a, String direction, AuthMessage message) throws SyncException {

@@ -131,6 +131,12 @@ final class WireAnnotator {
             print(at, name + " = 0x" + id + " (u128 varint, " + (reader.offset() - at) + " bytes)");
         }
 
+        /** A Rust Duration: seconds as a u64 varint, then nanoseconds as a u32 varint. */
+        void duration(String name) throws SyncException {
+            u64(name + ".secs");
+            u32(name + ".nanos");
+        }
+
         boolean bool(String name) throws SyncException {
             int at = reader.offset();
             boolean value = reader.readBool();
