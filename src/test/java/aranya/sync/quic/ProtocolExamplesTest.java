@@ -147,7 +147,7 @@ class ProtocolExamplesTest {
             WireAnnotator a = new WireAnnotator();
             String subscriber = "subscriber → publisher";
             String publisher = "publisher → subscriber";
-            hello(a, subscriber, new SyncHelloType.Subscribe(team, Duration.ofMillis(100), Duration.ofHours(1), Duration.ofSeconds(10)));
+            hello(a, subscriber, new SyncHelloType.Subscribe(team, Duration.ofMillis(100), Duration.ofHours(1), Duration.ZERO));
             a.frame(subscriber, new byte[0], null);
             byte[] accepted = MessageCodec.encode(new ResponseEnvelope.Ok(Bytes.EMPTY));
             a.frame(publisher, accepted, new WireAnnotator.Body() {
