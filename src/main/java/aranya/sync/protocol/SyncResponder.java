@@ -24,8 +24,7 @@ import java.util.List;
 public final class SyncResponder {
     /**
      * Conservative bytes one command costs in a response besides its policy and payload: the
-     * largest postcard {@code CommandMeta}: 146 bytes (a 33-byte id, a Basic priority of
-     * 6, a merge parent of 2 × 43 + 1, two u32 lengths of 5 and a max cut of 10).
+     * largest postcard {@code CommandMeta} (146 bytes, reference spec section 2.1).
      */
     static final int META_BYTES_MAX = 146;
     /** Envelope, response header and list length, rounded up. */

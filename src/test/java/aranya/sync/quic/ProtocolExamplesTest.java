@@ -2,6 +2,7 @@ package aranya.sync.quic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import aranya.sync.graph.Address;
 import aranya.sync.graph.Bytes;
@@ -37,8 +38,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,6 +53,7 @@ import org.junit.jupiter.api.Test;
  * hash. Each example must equal its block in the document (between
  * {@code <!-- example:NAME begin -->} and {@code <!-- example:NAME end -->}); with
  * {@code -Daranya.protocol.rewrite=true} the test writes the blocks into the document instead.
+ * The document's error tables are checked against {@link SyncError} too.
  */
 class ProtocolExamplesTest {
     private static final Path DOC = Path.of("docs/protocol.md");
@@ -166,6 +172,21 @@ class ProtocolExamplesTest {
             a.frame(publisher, new byte[0], null);
             check("hello", a.text());
         }
+    }
+
+    /** The document's error tables name every error with its number, and no other. */
+    @Test
+    void theErrorTablesMatchTheErrorCodes() throws IOException {
+        Matcher row = Pattern.compile("(?m)^\\| (\\d+) \\| `([A-Z_]+)` \\|").matcher(Files.readString(DOC));
+        Set<String> documented = new TreeSet<>();
+        while (row.find()) {
+            documented.add(row.group(2) + " = " + row.group(1));
+        }
+        Set<String> codes = new TreeSet<>();
+        for (SyncError e : SyncError.values()) {
+            codes.add(e.name() + " = " + e.code());
+        }
+        assertThat(documented).as("error rows in %s", DOC).isEqualTo(codes);
     }
 
     private static void hello(WireAnnotator a, String direction, SyncHelloType hello) throws SyncException {
