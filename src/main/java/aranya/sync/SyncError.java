@@ -48,7 +48,14 @@ public enum SyncError {
     /** A request kind this implementation does not serve. */
     UNSUPPORTED_REQUEST(20),
     /** The peer already serves as many hello subscriptions as it allows (Aranya's {@code TooManySubscriptions}). */
-    TOO_MANY_SUBSCRIPTIONS(21);
+    TOO_MANY_SUBSCRIPTIONS(21),
+    /**
+     * This side ended the session before it was done: the thread waiting in
+     * {@code SyncNode.syncNow} was interrupted, the future of {@code syncAsync} was cancelled,
+     * or the node closed. The session's stream is reset with this code; batches committed
+     * before stay committed.
+     */
+    CANCELLED(22);
 
     private final int code;
 

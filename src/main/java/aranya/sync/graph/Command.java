@@ -21,7 +21,7 @@ import java.util.Optional;
  * </ul>
  *
  * @param policy the policy blob; only init commands carry one (empty means none)
- * @param payload for non-merge commands the encoded {@link SignedContent}; empty for merges
+ * @param payload for non-merge commands the encoded {@link SignedContent} ({@link #content()} decodes it); empty for merges
  */
 public record Command(CommandId id, Priority priority, Prior parent, Bytes policy, Bytes payload) {
     /**
@@ -49,6 +49,30 @@ public record Command(CommandId id, Priority priority, Prior parent, Bytes polic
 
     public boolean isMerge() {
         return parent instanceof Prior.Merge;
+    }
+
+    /**
+     * What the author wrote, for a non-merge command: the author's public key
+     * ({@link SignedContent#authorPublicKey()}, and its {@link SignedContent#authorKeyId() id}),
+     * the command's {@link SignedContent#kind() kind}, its application
+     * {@link SignedContent#fields() fields} and the signature, decoded from the payload. Empty
+     * for a merge: a merge has no author, kind or fields; it only joins two heads, and every
+     * replica writes the same one ({@link #merge}). Commands a graph hands out were verified
+     * when they arrived, so their payloads always decode.
+     *
+     * @return the decoded content; empty for a merge
+     * @throws IllegalStateException if the payload does not decode, which only a command built
+     *     from unchecked bytes can do ({@link #verify()} is the check for those)
+     */
+    public Optional<SignedContent> content() {
+        if (isMerge()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(SignedContent.decode(payload));
+        } catch (SyncException e) {
+            throw new IllegalStateException("command " + id + " has a payload that does not decode: " + e.reason(), e);
+        }
     }
 
     /** Creates a new graph's init command, signed by its founder. */

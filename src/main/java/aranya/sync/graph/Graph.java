@@ -11,8 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
 /**
@@ -34,11 +38,14 @@ import java.util.stream.IntStream;
  * that merge eagerly are stored like any other command.
  *
  * <p>Thread-safe: reads share a lock, batches take it exclusively. Signatures are checked in
- * parallel before the lock is taken.
+ * parallel before the lock is taken, on the executor given to
+ * {@link #open(GraphStore, Policy, Executor)} (the common {@link ForkJoinPool} by default).
  */
 public final class Graph implements AutoCloseable {
     /** Batches at least this long are verified on all cores. */
     private static final int PARALLEL_VERIFY_MIN = 8;
+    /** At most this many parts of a batch are verified at once: a few per core, so an uneven part holds none up for long. */
+    private static final int VERIFY_PARTS = 4 * Runtime.getRuntime().availableProcessors();
     /** Sample places heads leave for what the peer is known to hold. */
     private static final int SAMPLE_PEER_RESERVE = 10;
     /** Sample places kept for exponentially spaced ancestors (enough for 2^32 commands). */
@@ -47,6 +54,7 @@ public final class Graph implements AutoCloseable {
     private final GraphId id;
     private final GraphStore store;
     private final Policy policy;
+    private final Executor verifier;
     private final GraphIndex index = new GraphIndex();
     /** Key -> numbers of the commands that granted it, in insertion order. */
     private final Map<KeyId, IntList> grants = new HashMap<>();
@@ -63,10 +71,11 @@ public final class Graph implements AutoCloseable {
     /** A committed batch: its result and the new commands in it (merges included). */
     private record Committed(AddResult result, List<Command> added) {}
 
-    private Graph(GraphStore store, Policy policy) {
+    private Graph(GraphStore store, Policy policy, Executor verifier) {
         this.id = store.graphId();
         this.store = store;
         this.policy = policy;
+        this.verifier = verifier;
     }
 
     /**
@@ -75,7 +84,24 @@ public final class Graph implements AutoCloseable {
      * The stored commands were verified when they arrived and are not verified again.
      */
     public static Graph open(GraphStore store, Policy policy) throws SyncException {
-        Graph graph = new Graph(Objects.requireNonNull(store, "store"), Objects.requireNonNull(policy, "policy"));
+        return open(store, policy, ForkJoinPool.commonPool());
+    }
+
+    /**
+     * As {@link #open(GraphStore, Policy)}, checking the signatures of received batches on
+     * verifier instead of the common {@link ForkJoinPool}: a batch is split into parts that
+     * run on it in parallel while the committing thread waits for them.
+     *
+     * @param store the graph's store, which the graph then owns
+     * @param policy what decides which commands may join
+     * @param verifier where signature checks run; it must not reject tasks while the graph is in use
+     * @return the graph, with its indexes rebuilt from store
+     * @throws SyncException {@link SyncError#STORAGE} if the store cannot be read or holds what
+     *     cannot be a stored graph
+     */
+    public static Graph open(GraphStore store, Policy policy, Executor verifier) throws SyncException {
+        Graph graph = new Graph(Objects.requireNonNull(store, "store"), Objects.requireNonNull(policy, "policy"),
+                Objects.requireNonNull(verifier, "verifier"));
         List<SyncException> failure = new ArrayList<>(1);
         try {
             store.replay(command -> {
@@ -398,11 +424,7 @@ public final class Graph implements AutoCloseable {
     private SignedContent[] verifyNew(List<Command> batch) throws SyncException {
         SignedContent[] contents = new SignedContent[batch.size()];
         SyncException[] errors = new SyncException[batch.size()];
-        IntStream indexes = IntStream.range(0, batch.size());
-        if (batch.size() >= PARALLEL_VERIFY_MIN) {
-            indexes = indexes.parallel();
-        }
-        indexes.forEach(i -> {
+        IntConsumer verifyOne = i -> {
             Command c = batch.get(i);
             if (!contains(c.id())) {
                 try {
@@ -411,7 +433,19 @@ public final class Graph implements AutoCloseable {
                     errors[i] = e;
                 }
             }
-        });
+        };
+        if (batch.size() < PARALLEL_VERIFY_MIN) {
+            IntStream.range(0, batch.size()).forEach(verifyOne);
+        } else {
+            int parts = Math.min(VERIFY_PARTS, batch.size() / PARALLEL_VERIFY_MIN);
+            CompletableFuture<?>[] running = new CompletableFuture<?>[parts];
+            for (int p = 0; p < parts; p++) {
+                int from = (int) ((long) batch.size() * p / parts);
+                int to = (int) ((long) batch.size() * (p + 1) / parts);
+                running[p] = CompletableFuture.runAsync(() -> IntStream.range(from, to).forEach(verifyOne), verifier);
+            }
+            CompletableFuture.allOf(running).join();
+        }
         for (SyncException e : errors) {
             if (e != null) {
                 throw e;

@@ -8,7 +8,11 @@ import jdk.jfr.Name;
 
 /**
  * JFR events of the sync node, with the field names Aranya's observability guide asks for
- * (aranya-docs docs/observability/sync.md), so recordings line up with Aranya's logs.
+ * (aranya-docs docs/observability/sync.md), so recordings line up with Aranya's logs. The
+ * session events are timed: begun when the session starts, committed when it ends, so a
+ * recording shows each one's start and duration; {@code duration_ms} repeats the duration for
+ * tools that read fields only. A team authentication the server refuses is
+ * {@code aranya.sync.AuthFailed}, recorded by the transport.
  */
 final class SyncEvents {
     private SyncEvents() {}
@@ -49,6 +53,7 @@ final class SyncEvents {
     static final class ServeFailed extends Event {
         @Name("duration_ms") @Label("Duration (ms)") long durationMs;
         @Name("peer_addr") @Label("Peer Address") String peerAddr;
+        @Name("team") @Label("Team (if the request named one)") String team;
         @Name("error") @Label("Error Code") String error;
         @Name("message") @Label("Message") String message;
     }

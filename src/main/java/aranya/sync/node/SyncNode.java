@@ -9,6 +9,7 @@ import aranya.sync.graph.DeviceKey;
 import aranya.sync.graph.Graph;
 import aranya.sync.graph.GraphId;
 import aranya.sync.graph.GraphStore;
+import aranya.sync.graph.Policy;
 import aranya.sync.graph.Priority;
 import aranya.sync.graph.StorageProvider;
 import aranya.sync.graph.TeamMembersPolicy;
@@ -27,6 +28,7 @@ import aranya.sync.protocol.SyncSession;
 import aranya.sync.protocol.SyncSummary;
 import aranya.sync.quic.ConnectionContext;
 import aranya.sync.quic.NodeIdentity;
+import aranya.sync.quic.SessionCancel;
 import aranya.sync.quic.SyncConnector;
 import aranya.sync.quic.SyncListener;
 import aranya.sync.quic.TransportConfig;
@@ -50,8 +52,16 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -75,6 +85,30 @@ import java.util.regex.Pattern;
  * directory), and {@code control/socket} while a node with a control socket runs. Opening
  * checks each file and refuses a damaged one, or a key or secret others can access, naming
  * the file ({@code docs/storage.md}).
+ *
+ * <p><b>Threads.</b> Every sync session runs on a virtual thread of its own, with plain
+ * blocking reads and writes on its QUIC stream: a session requested with {@link #syncAsync}
+ * or {@link #syncNow} on a new one (the thread calling {@code syncNow} only waits for it), a
+ * scheduled one on its (peer, team) schedule's thread, one after a hello on its
+ * subscription's thread, and a served one on the thread the server starts for each stream
+ * a peer opens. Received batches are committed on one more virtual thread per session, and
+ * their signatures checked in parallel on the verifier executor ({@link
+ * Builder#verifierExecutor}). kwik runs a few platform threads per connection and the
+ * server's socket. Every method of the node may be called from any thread.
+ *
+ * <p><b>Cancellation.</b> A session ends early when the thread waiting in {@code syncNow} is
+ * interrupted, when the future of {@code syncAsync} is cancelled, or when the node closes:
+ * its stream is reset with {@link SyncError#CANCELLED} (a read or write blocked on it wakes at
+ * once) and it fails with that error. Batches committed before stay committed; a batch being
+ * committed at that moment is committed whole or not at all. A session still connecting ends
+ * when the QUIC handshake does (at most the connect timeout).
+ *
+ * <p><b>Lifecycle.</b> {@link Builder#open()} either returns an open node or releases
+ * everything it acquired (directory and graph locks, sockets, threads) before it throws, so
+ * the directory can be opened again at once. {@link #close()} stops scheduling, cancels every
+ * session in progress (requested, scheduled, after a hello, served), waits for them to end (at
+ * most {@link #CLOSE_WAIT}), and only then closes the graphs and unlocks the directory; no
+ * session of the node runs, notifies or logs after it returns.
  */
 public final class SyncNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SyncNode.class.getName());
@@ -89,11 +123,22 @@ public final class SyncNode implements AutoCloseable {
     private static final int STALL_AFTER = 3;
     /** The most hello subscriptions this node serves at once, over all peers and teams. */
     public static final int MAX_HELLO_SUBSCRIPTIONS = 256;
+    /**
+     * How long {@link #close()} waits for the sessions it cancelled to end. A cancelled session
+     * ends within milliseconds, one still connecting within the connect timeout (5 s by default).
+     */
+    public static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
     private final Path dataDirectory;
     private final DeviceKey device;
     private final TransportConfig transport;
     private final StorageProvider storage;
+    /** Whether the node made its storage (and closes it), or the builder was given one. */
+    private final boolean ownsStorage;
+    private final Policy policy;
+    private final Executor verifier;
+    /** The verifier pool the node made when the builder was given none; shut down with the node. */
+    private final ExecutorService ownVerifier;
     private final Map<GraphId, Graph> graphs = new ConcurrentHashMap<>();
     private final Map<GraphId, byte[]> secrets = new ConcurrentHashMap<>();
     private final PeerCache peerCache = new PeerCache();
@@ -105,11 +150,23 @@ public final class SyncNode implements AutoCloseable {
     private final HelloPublisher hellos;
     private final SyncScheduler.Backoff backoff;
     private final Set<HelloSubscription> subscriptions = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger openSessions = new AtomicInteger();
+    /** The sessions in progress, requested and served: what close() cancels and waits for. */
+    private final Set<ActiveSession> sessions = ConcurrentHashMap.newKeySet();
+    private final List<Consumer<? super SyncOutcome>> outcomeListeners = new CopyOnWriteArrayList<>();
     private final DirectoryLock directoryLock;
     /** Set once, by the builder, right after construction. */
     private volatile ControlServer control;
-    private volatile boolean closed;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** A session in progress: the thread it runs on and how to cancel it. */
+    private record ActiveSession(Thread thread, SessionCancel cancel) {}
+
+    /** A handle on a registered listener; closing it unregisters the listener. */
+    public interface Registration extends AutoCloseable {
+        /** Unregisters the listener; idempotent. */
+        @Override
+        void close();
+    }
 
     /** How syncs with one (peer, team) went, for the JFR events and {@link #peerStatus()}. */
     private static final class PeerHealth {
@@ -144,27 +201,43 @@ public final class SyncNode implements AutoCloseable {
         }
         this.transport = b.transport.build();
         this.peerData = PeerDataBudget.of(transport.budget());
-        this.storage = new FileStorageProvider(dataDirectory.resolve(GRAPHS));
-        try {
-            openTeams(b.strictFileModes);
-        } catch (IOException | SyncException | RuntimeException e) {
-            closeGraphs().forEach(e::addSuppressed);
-            throw e;
-        }
+        this.policy = b.policy;
+        this.ownsStorage = b.storage == null;
+        this.storage = ownsStorage ? new FileStorageProvider(dataDirectory.resolve(GRAPHS)) : b.storage;
+        this.ownVerifier = b.verifier == null ? verifierPool() : null;
+        this.verifier = b.verifier == null ? ownVerifier : b.verifier;
         this.connector = new SyncConnector(transport, this::keepAlive);
         this.backoff = b.backoff;
-        this.scheduler = new SyncScheduler(this::syncOnce, b.backoff, new SyncScheduler.Listener() {
-            @Override
-            public void synced(PeerAddress peer, GraphId team, SyncSummary summary) {}
-
-            @Override
-            public void failed(PeerAddress peer, GraphId team, SyncException failure) {}
-        });
+        // The syncer reports every outcome itself (onSyncOutcome), with what started the session.
+        this.scheduler = new SyncScheduler((peer, team, bidirectional) ->
+                syncOnce(peer, team, bidirectional, SyncOutcome.Trigger.SCHEDULED, new SessionCancel()), b.backoff);
         // A subscription stream, quiet between hellos, ends well inside the idle timeout that bounds the stream.
         this.hellos = new HelloPublisher(MAX_HELLO_SUBSCRIPTIONS, transport.idleTimeout().multipliedBy(3).dividedBy(4));
-        this.listener = b.listenAddress == null ? null
-                : SyncListener.start(b.listenAddress, identity,
+        SyncListener server = null;
+        try {
+            openTeams(b.strictFileModes);
+            if (b.listenAddress != null) {
+                server = SyncListener.start(b.listenAddress, identity,
                         team -> Optional.ofNullable(secrets.get(team)).map(byte[]::clone), this::serve, transport);
+            }
+        } catch (IOException | SyncException | RuntimeException e) {
+            // Nothing has started a session yet: release what this constructor acquired, then fail.
+            hellos.close();
+            scheduler.close();
+            connector.close();
+            releaseStorage().forEach(e::addSuppressed);
+            throw e;
+        }
+        this.listener = server;
+    }
+
+    /** The verifier executor a node makes for itself: one worker per core, started on first use. */
+    private static ExecutorService verifierPool() {
+        return new ForkJoinPool(Runtime.getRuntime().availableProcessors(), pool -> {
+            ForkJoinWorkerThread worker = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            worker.setName("aranya-sync-verifier-" + worker.getPoolIndex());
+            return worker;
+        }, null, false);
     }
 
     /** Opens the control socket; the command line's commands then run against this node. */
@@ -226,7 +299,7 @@ public final class SyncNode implements AutoCloseable {
             throw new SyncException(SyncError.STORAGE, "cannot open the graph of team " + team.toHex() + ": " + e.getMessage(), e);
         }
         try {
-            return Graph.open(store, new TeamMembersPolicy());
+            return Graph.open(store, policy, verifier);
         } catch (SyncException | RuntimeException e) {
             try {
                 store.close();
@@ -380,11 +453,124 @@ public final class SyncNode implements AutoCloseable {
     /**
      * Syncs team with peer now and waits for the result (the design's {@code sync_now}):
      * an empty config means unidirectional, otherwise its bidirectional flag decides. One
-     * call converges completely, however far behind this node is.
+     * call converges completely, however far behind this node is. The session runs on a
+     * virtual thread of its own, as {@link #syncAsync} runs it; this thread waits for it.
+     *
+     * <p>Interrupting the waiting thread cancels the session: its stream is reset and this
+     * method throws at once, with {@link SyncError#CANCELLED} and the thread's interrupt status
+     * set again (as an interruptible channel does), rather than {@link InterruptedException}.
+     * What the session committed before stays committed (see the class comment).
+     *
+     * @param peer the peer to sync with
+     * @param team the team to sync
+     * @param config empty for a unidirectional sync, else its bidirectional flag decides
+     * @return what the session moved
+     * @throws SyncException why the sync failed: {@link SyncError#NO_SUCH_GRAPH} if this node
+     *     is not in team, {@link SyncError#CANCELLED} if interrupted or if the node closed, or
+     *     the session's own failure (thrown as the session threw it)
+     * @throws IllegalStateException if the node is closed
      */
     public SyncSummary syncNow(PeerAddress peer, GraphId team, Optional<SyncPeerConfig> config) throws SyncException {
+        if (closed.get()) {
+            throw new IllegalStateException("the node is closed");
+        }
         graph(team);
-        return scheduler.syncNow(peer, team, config);
+        CompletableFuture<SyncSummary> session = syncAsync(peer, team, config);
+        try {
+            return session.get();
+        } catch (InterruptedException e) {
+            session.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new SyncException(SyncError.CANCELLED, "interrupted while syncing team " + team + " with " + peer
+                    + "; the session's stream was reset", e);
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case SyncException failure -> throw failure;
+                case RuntimeException failure -> throw failure;
+                case Error failure -> throw failure;
+                default -> throw new IllegalStateException("the sync session failed", e.getCause());
+            }
+        }
+    }
+
+    /**
+     * Starts syncing team with peer, as {@link #syncNow} does, on a virtual thread of its own,
+     * and returns at once. The future completes with what the session moved, or exceptionally
+     * with its {@link SyncException} ({@link SyncError#NO_SUCH_GRAPH} if this node is not in
+     * team). Cancelling the future ({@code cancel(true)} or {@code cancel(false)}, alike)
+     * cancels the session: its stream is reset with {@link SyncError#CANCELLED}, and the
+     * listeners of {@link #onSyncOutcome} hear of it as a failure with that error. Cancelling a
+     * future derived from this one ({@code thenApply}...) does not reach the session.
+     *
+     * @param peer the peer to sync with
+     * @param team the team to sync
+     * @param config empty for a unidirectional sync, else its bidirectional flag decides
+     * @return the session's future
+     * @throws IllegalStateException if the node is closed
+     */
+    public CompletableFuture<SyncSummary> syncAsync(PeerAddress peer, GraphId team, Optional<SyncPeerConfig> config) {
+        Objects.requireNonNull(peer, "peer");
+        Objects.requireNonNull(team, "team");
+        boolean bidirectional = config.map(SyncPeerConfig::bidirectional).orElse(false);
+        if (closed.get()) {
+            throw new IllegalStateException("the node is closed");
+        }
+        SessionCancel cancel = new SessionCancel();
+        SessionFuture future = new SessionFuture(cancel);
+        Thread.ofVirtual().name("aranya-sync-" + peer + "-" + team.toHex().substring(0, 8)).start(() -> {
+            try {
+                future.complete(syncOnce(peer, team, bidirectional, SyncOutcome.Trigger.ON_DEMAND, cancel));
+            } catch (Throwable failure) {
+                future.completeExceptionally(failure);
+            }
+        });
+        return future;
+    }
+
+    /** The future of {@link #syncAsync}: cancelling it cancels the session. */
+    private static final class SessionFuture extends CompletableFuture<SyncSummary> {
+        private final SessionCancel session;
+
+        SessionFuture(SessionCancel session) {
+            this.session = session;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            if (cancelled) {
+                session.cancel();
+            }
+            return cancelled;
+        }
+    }
+
+    /**
+     * Calls listener with the outcome of every sync session of this node that ends from now on:
+     * the ones it requests ({@code syncNow}, {@code syncAsync}), scheduled ones, the ones a
+     * hello starts, and the ones it serves. The listener runs on the session's thread right
+     * after the session ended (before {@code syncNow} returns), so it should be quick; what it
+     * throws is logged and otherwise ignored. Listeners are called in the order registered.
+     *
+     * @param listener what to tell each outcome
+     * @return the registration; close it to stop the calls
+     */
+    public Registration onSyncOutcome(Consumer<? super SyncOutcome> listener) {
+        Objects.requireNonNull(listener, "listener");
+        // A wrapper of its own, so that registering one listener twice needs two closes.
+        Consumer<SyncOutcome> registered = listener::accept;
+        outcomeListeners.add(registered);
+        return () -> outcomeListeners.remove(registered);
+    }
+
+    private void publish(SyncOutcome outcome) {
+        for (Consumer<? super SyncOutcome> l : outcomeListeners) {
+            try {
+                l.accept(outcome);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "a sync outcome listener failed on " + outcome, e);
+            }
+        }
     }
 
     /** Syncs team with peer as config says, from now on; re-adding replaces the config. */
@@ -421,10 +607,13 @@ public final class SyncNode implements AutoCloseable {
                     // A hello names the peer's synthetic head: a command we hold if we have merged
                     // its heads by appending, or our own synthetic head if we hold the same heads.
                     if (!graph.contains(head.id()) && !graph.syntheticHead().equals(Optional.of(head))) {
+                        boolean bidirectional = Optional.ofNullable(scheduler.peers().get(key)).map(SyncPeerConfig::bidirectional).orElse(false);
                         try {
-                            scheduler.syncNow(peer, team, Optional.ofNullable(scheduler.peers().get(key)));
+                            syncOnce(peer, team, bidirectional, SyncOutcome.Trigger.HELLO, new SessionCancel());
                         } catch (SyncException e) {
-                            LOG.log(Level.INFO, "sync of team {0} with {1} after its hello failed: {2}", team, peer, e.getMessage());
+                            if (e.error() != SyncError.CANCELLED) { // the node or the subscription is closing
+                                LOG.log(Level.INFO, "sync of team {0} with {1} after its hello failed: {2}", team, peer, e.getMessage());
+                            }
                         }
                     }
                 },
@@ -434,7 +623,7 @@ public final class SyncNode implements AutoCloseable {
                 transport.maxMessageSize());
         subscriptions.removeIf(s -> s.state() != HelloSubscription.State.ACTIVE);
         subscriptions.add(subscription);
-        if (closed) { // close() may have gone over the set before we were in it
+        if (closed.get()) { // close() may have gone over the set before we were in it
             subscription.close();
             throw new IllegalStateException("the node is closed");
         }
@@ -453,7 +642,7 @@ public final class SyncNode implements AutoCloseable {
 
     /** Sync sessions in progress: those this node serves and those it requested. */
     public int openSessions() {
-        return openSessions.get();
+        return sessions.size();
     }
 
     /**
@@ -492,24 +681,46 @@ public final class SyncNode implements AutoCloseable {
         return g;
     }
 
-    /** One client session with peer, recorded as a JFR event. */
-    private SyncSummary syncOnce(PeerAddress peer, GraphId team, boolean bidirectional) throws SyncException {
+    /**
+     * One client session with peer, on the calling thread: tracked so that close() cancels and
+     * awaits it, recorded as a JFR event and in peerStatus(), and told to the outcome listeners.
+     */
+    private SyncSummary syncOnce(PeerAddress peer, GraphId team, boolean bidirectional, SyncOutcome.Trigger trigger,
+            SessionCancel cancel) throws SyncException {
         Graph graph = graph(team);
+        SyncEvents.Completed completed = new SyncEvents.Completed();
+        SyncEvents.Failed failed = new SyncEvents.Failed();
+        completed.begin();
+        failed.begin();
         long start = System.nanoTime();
         // Outside the peer data budget: this node chooses how many syncs it starts, and a session that
         // waited for budget while its server waited for it would hold both until their deadlines.
-        openSessions.incrementAndGet();
+        ActiveSession session = track(cancel);
         try {
-            SyncSummary summary = connector.session(peer.host(), peer.port(), team, secrets.get(team),
+            SyncSummary summary = connector.session(peer.host(), peer.port(), team, secrets.get(team), cancel,
                     stream -> new SyncSession(stream, peerCache, transport.maxMessageSize()).requestSync(graph, bidirectional));
-            recordSuccess(peer, team, bidirectional, summary, start);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            recordSuccess(peer, team, bidirectional, summary, completed, took);
+            publish(new SyncOutcome.Succeeded(trigger, peer, Optional.of(team), took, summary));
             return summary;
         } catch (SyncException e) {
-            recordFailure(peer, team, e, start);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            recordFailure(peer, team, e, failed, took);
+            publish(new SyncOutcome.Failed(trigger, peer, Optional.of(team), took, e));
             throw e;
         } finally {
-            openSessions.decrementAndGet();
+            sessions.remove(session);
         }
+    }
+
+    /** Counts a session in progress on this thread until it is removed from sessions; cancelled at once if the node is closing. */
+    private ActiveSession track(SessionCancel cancel) {
+        ActiveSession session = new ActiveSession(Thread.currentThread(), cancel);
+        sessions.add(session);
+        if (closed.get()) { // close() may have gone over the set before we were in it
+            cancel.cancel();
+        }
+        return session;
     }
 
     /**
@@ -522,24 +733,43 @@ public final class SyncNode implements AutoCloseable {
                 || subscriptions.stream().anyMatch(s -> s.peer().equals(at) && s.state() == HelloSubscription.State.ACTIVE);
     }
 
-    /** Serves one stream a peer opened on our listener; SyncSession logs a failure, we record it as a JFR event. */
+    /**
+     * Serves one stream a peer opened on our listener, tracked like the sessions we request;
+     * SyncSession logs a failure, we record it as a JFR event and tell the outcome listeners.
+     */
     private void serve(MessageStream stream, ConnectionContext connection) {
+        SyncEvents.ServeFailed event = new SyncEvents.ServeFailed();
+        event.begin();
         long start = System.nanoTime();
-        openSessions.incrementAndGet();
+        PeerAddress peer = PeerAddress.of(connection.remoteAddress());
+        SessionCancel cancel = new SessionCancel();
+        cancel.onCancel(stream::close); // wakes a call blocked on the stream, which then fails
+        ActiveSession session = track(cancel);
+        AtomicReference<GraphId> team = new AtomicReference<>(); // the team the peer's request names
         try (PeerDataBudget.Account budget = peerData.account(connection.remoteAddress().getAddress())) {
-            new SyncSession(stream, peerCache, transport.maxMessageSize(), budget, transport.idleTimeout())
-                    .serve(team -> Optional.ofNullable(graphs.get(team)), connection::isAuthenticated, hellos);
+            SyncSummary summary = new SyncSession(stream, peerCache, transport.maxMessageSize(), budget, transport.idleTimeout())
+                    .serve(t -> Optional.ofNullable(graphs.get(t)), t -> {
+                        team.set(t);
+                        return connection.isAuthenticated(t);
+                    }, hellos);
+            publish(new SyncOutcome.Succeeded(SyncOutcome.Trigger.SERVED, peer, Optional.ofNullable(team.get()),
+                    Duration.ofNanos(System.nanoTime() - start), summary));
         } catch (SyncException failure) {
-            SyncEvents.ServeFailed e = new SyncEvents.ServeFailed();
-            if (e.isEnabled()) {
-                e.durationMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
-                e.peerAddr = stream.peer();
-                e.error = failure.error().name();
-                e.message = failure.getMessage();
-                e.commit();
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            SyncException reported = cancel.isCancelled() && failure.error() != SyncError.CANCELLED
+                    ? new SyncException(SyncError.CANCELLED, "serving " + peer + " was cancelled: the node closed", failure)
+                    : failure;
+            if (event.isEnabled()) {
+                event.durationMs = took.toMillis();
+                event.peerAddr = stream.peer();
+                event.team = team.get() == null ? null : team.get().toHex();
+                event.error = reported.error().name();
+                event.message = reported.getMessage();
+                event.commit();
             }
+            publish(new SyncOutcome.Failed(SyncOutcome.Trigger.SERVED, peer, Optional.ofNullable(team.get()), took, reported));
         } finally {
-            openSessions.decrementAndGet();
+            sessions.remove(session);
         }
     }
 
@@ -548,7 +778,8 @@ public final class SyncNode implements AutoCloseable {
         return peerData;
     }
 
-    private void recordSuccess(PeerAddress peer, GraphId team, boolean bidirectional, SyncSummary s, long start) {
+    private void recordSuccess(PeerAddress peer, GraphId team, boolean bidirectional, SyncSummary s, SyncEvents.Completed e,
+            Duration took) {
         PeerHealth h = health.computeIfAbsent(new SyncScheduler.PeerKey(peer, team), k -> new PeerHealth());
         synchronized (h) {
             h.failures = 0;
@@ -557,9 +788,8 @@ public final class SyncNode implements AutoCloseable {
             h.lastSummary = s;
             h.lastFailure = null;
         }
-        SyncEvents.Completed e = new SyncEvents.Completed();
         if (e.isEnabled()) {
-            e.durationMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            e.durationMs = took.toMillis();
             e.peerAddr = peer.toString();
             e.team = team.toHex();
             e.bidirectional = bidirectional;
@@ -572,20 +802,24 @@ public final class SyncNode implements AutoCloseable {
         LOG.log(Level.DEBUG, "synced team {0} with {1}: {2}", team, peer, s);
     }
 
-    private void recordFailure(PeerAddress peer, GraphId team, SyncException failure, long start) {
+    /** Records a failure; a cancelled session says nothing about the peer, so it counts for no failure or stall. */
+    private void recordFailure(PeerAddress peer, GraphId team, SyncException failure, SyncEvents.Failed e, Duration took) {
         PeerHealth h = health.computeIfAbsent(new SyncScheduler.PeerKey(peer, team), k -> new PeerHealth());
+        boolean cancelled = failure.error() == SyncError.CANCELLED;
         int failures;
         long lastSuccess;
         synchronized (h) {
-            failures = ++h.failures;
+            if (!cancelled) {
+                h.failures++;
+                h.lastSync = Instant.now();
+                h.lastSummary = null;
+                h.lastFailure = failure;
+            }
+            failures = h.failures;
             lastSuccess = h.lastSuccessMillis;
-            h.lastSync = Instant.now();
-            h.lastSummary = null;
-            h.lastFailure = failure;
         }
-        SyncEvents.Failed e = new SyncEvents.Failed();
         if (e.isEnabled()) {
-            e.durationMs = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            e.durationMs = took.toMillis();
             e.peerAddr = peer.toString();
             e.team = team.toHex();
             e.error = failure.error().name();
@@ -594,7 +828,7 @@ public final class SyncNode implements AutoCloseable {
             e.lastSuccessfulSync = lastSuccess;
             e.commit();
         }
-        if (failures >= STALL_AFTER) {
+        if (!cancelled && failures >= STALL_AFTER) {
             SyncEvents.Stalled stalled = new SyncEvents.Stalled();
             stalled.peerAddr = peer.toString();
             stalled.team = team.toHex();
@@ -606,12 +840,19 @@ public final class SyncNode implements AutoCloseable {
     }
 
     /**
-     * Closes the control socket, ends hello subscriptions (ours and those we serve), stops the
-     * scheduler, the server and every connection, closes the graphs, and unlocks the directory.
+     * Closes the node: closes the control socket, stops scheduling, ends hello subscriptions
+     * (ours and those we serve), cancels every session in progress (requested, scheduled, after
+     * a hello, served; each fails with {@link SyncError#CANCELLED}) and waits for them to end,
+     * for at most {@link #CLOSE_WAIT}; then stops the server and every connection, closes the
+     * graphs and the storage and verifier the node made itself, and unlocks the directory.
+     * Idempotent: a second call returns at once. If interrupted while waiting, it stops
+     * waiting, closes the rest, and returns with the interrupt status set.
      */
     @Override
     public void close() throws SyncException {
-        closed = true;
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         List<Exception> failures = new ArrayList<>();
         if (control != null) {
             try {
@@ -620,23 +861,16 @@ public final class SyncNode implements AutoCloseable {
                 failures.add(e);
             }
         }
-        subscriptions.forEach(HelloSubscription::close);
-        for (HelloSubscription subscription : subscriptions) {
-            try {
-                // A subscription may be syncing after a hello; let it finish before the connector goes.
-                subscription.awaitEnd(transport.idleTimeout());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        hellos.close();
         scheduler.close();
+        hellos.close();
+        subscriptions.forEach(HelloSubscription::close);
+        sessions.forEach(s -> s.cancel().cancel());
         if (listener != null) {
-            listener.close();
+            listener.close(); // served connections go: a served session still blocked fails
         }
+        awaitSessions();
         connector.close();
-        failures.addAll(closeGraphs());
+        failures.addAll(releaseStorage());
         try {
             directoryLock.close();
         } catch (IOException e) {
@@ -649,9 +883,32 @@ public final class SyncNode implements AutoCloseable {
         }
     }
 
-    /** Closes every open graph; returns the failures. */
-    private List<SyncException> closeGraphs() {
-        List<SyncException> failures = new ArrayList<>();
+    /** Waits, at most CLOSE_WAIT in all, for the cancelled sessions and our hello subscriptions to end. */
+    private void awaitSessions() {
+        long until = System.nanoTime() + CLOSE_WAIT.toNanos();
+        try {
+            for (HelloSubscription subscription : subscriptions) {
+                subscription.awaitEnd(Duration.ofNanos(Math.max(0, until - System.nanoTime())));
+            }
+            for (ActiveSession session : sessions) {
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                session.thread().join(Duration.ofNanos(left));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!sessions.isEmpty()) {
+            LOG.log(Level.WARNING, "{0} sync sessions had not ended {1} after the node began closing; closing their graphs under them",
+                    sessions.size(), CLOSE_WAIT);
+        }
+    }
+
+    /** Closes every open graph, then the storage and the verifier pool if the node made them; returns the failures. */
+    private List<Exception> releaseStorage() {
+        List<Exception> failures = new ArrayList<>();
         for (Graph g : graphs.values()) {
             try {
                 g.close();
@@ -660,6 +917,16 @@ public final class SyncNode implements AutoCloseable {
             }
         }
         graphs.clear();
+        if (ownsStorage) {
+            try {
+                storage.close();
+            } catch (IOException e) {
+                failures.add(e);
+            }
+        }
+        if (ownVerifier != null) {
+            ownVerifier.shutdown();
+        }
         return failures;
     }
 
@@ -671,6 +938,9 @@ public final class SyncNode implements AutoCloseable {
         private SyncScheduler.Backoff backoff = SyncScheduler.Backoff.DEFAULT;
         private boolean controlSocket;
         private boolean strictFileModes = true;
+        private StorageProvider storage;
+        private Policy policy = new TeamMembersPolicy();
+        private Executor verifier;
 
         private Builder(Path dataDirectory) {
             this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory");
@@ -755,13 +1025,63 @@ public final class SyncNode implements AutoCloseable {
         }
 
         /**
+         * Where the node keeps its team graphs (default: a {@link FileStorageProvider} in
+         * {@code DIR/graphs}, which the node makes and closes). The node opens one store per
+         * team it is in and closes those stores when it closes, but not a provider given here,
+         * which stays the caller's. The device key, QUIC identity and team secrets stay in the
+         * data directory whatever the storage: with an {@code InMemoryStorageProvider} a node
+         * keeps its keys and teams and fetches the graphs from peers again after a restart.
+         *
+         * @param storage the provider of the team graphs' stores
+         * @return this builder
+         */
+        public Builder storage(StorageProvider storage) {
+            this.storage = Objects.requireNonNull(storage, "storage");
+            return this;
+        }
+
+        /**
+         * The policy every team graph of this node checks commands with (default
+         * {@link TeamMembersPolicy}). It must decide from a command and its ancestry alone, as
+         * {@link Policy} says, or replicas disagree. {@link SyncNode#createTeam} and
+         * {@link SyncNode#addMember} write {@code TeamMembersPolicy}'s commands (its init
+         * command and {@value TeamMembersPolicy#ADD_MEMBER}), so a policy that should let this
+         * node found teams and add members must accept those.
+         *
+         * @param policy the policy of every team graph
+         * @return this builder
+         */
+        public Builder policy(Policy policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Where the signatures of received batches are checked, in parallel (default: a pool
+         * of the node's own, one thread per core, started on first use and shut down when the
+         * node closes, rather than the common {@link ForkJoinPool} the host application may be
+         * using). The node does not shut down an executor given here; it must run tasks
+         * concurrently for the checks to be parallel, and must not reject them while the node
+         * is open.
+         *
+         * @param executor where signature checks run
+         * @return this builder
+         */
+        public Builder verifierExecutor(Executor executor) {
+            this.verifier = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
          * Locks the data directory (one node per directory; a second one fails with an
          * IOException naming the holder's process), opens it (creating keys on first use) and
          * starts the server and the control socket, if asked for. Every key, identity and
          * secret file is checked first: a file of the wrong length, one that does not decode,
          * one others may access (see {@link #strictFileModes}) or a damaged graph log fails with
-         * a {@link SyncError#STORAGE} error naming the file and the problem, and unlocks the
-         * directory again.
+         * a {@link SyncError#STORAGE} error naming the file and the problem. Whatever step
+         * fails (a busy listen address too), everything acquired before it is released (the
+         * directory and graph locks, sockets, threads), so the directory can be opened again
+         * at once.
          */
         public SyncNode open() throws IOException, SyncException {
             Path dir = SecretFiles.directory(dataDirectory);

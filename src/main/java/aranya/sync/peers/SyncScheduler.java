@@ -1,5 +1,6 @@
 package aranya.sync.peers;
 
+import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import aranya.sync.graph.GraphId;
 import aranya.sync.protocol.SyncSummary;
@@ -68,6 +69,30 @@ public final class SyncScheduler implements AutoCloseable {
     private final Map<PeerKey, PeerTask> tasks = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
+    /**
+     * A scheduler for a syncer that reports each outcome itself (as {@code SyncNode} does, to
+     * the listeners of its {@code onSyncOutcome}).
+     *
+     * @param syncer what runs each sync
+     * @param backoff how retries slow down after failures
+     */
+    public SyncScheduler(PeerSyncer syncer, Backoff backoff) {
+        this(syncer, backoff, new Listener() {
+            @Override
+            public void synced(PeerAddress peer, GraphId team, SyncSummary summary) {}
+
+            @Override
+            public void failed(PeerAddress peer, GraphId team, SyncException failure) {}
+        });
+    }
+
+    /**
+     * A scheduler that tells listener how every sync it runs ended.
+     *
+     * @param syncer what runs each sync
+     * @param backoff how retries slow down after failures
+     * @param listener told how each sync ended
+     */
     public SyncScheduler(PeerSyncer syncer, Backoff backoff, Listener listener) {
         this.syncer = Objects.requireNonNull(syncer, "syncer");
         this.backoff = Objects.requireNonNull(backoff, "backoff");
@@ -239,7 +264,9 @@ public final class SyncScheduler implements AutoCloseable {
                 listener.synced(key.peer(), key.team(), summary);
                 return true;
             } catch (SyncException e) {
-                LOG.log(Level.INFO, "sync with {0} for team {1} failed: {2}", key.peer(), key.team(), e.getMessage());
+                if (e.error() != SyncError.CANCELLED) { // cancelled: the scheduler's owner is closing
+                    LOG.log(Level.INFO, "sync with {0} for team {1} failed: {2}", key.peer(), key.team(), e.getMessage());
+                }
                 listener.failed(key.peer(), key.team(), e);
                 return false;
             } catch (RuntimeException e) {

@@ -11,6 +11,8 @@ import aranya.sync.wire.MessageCodec;
 import aranya.sync.wire.ResponseEnvelope;
 import aranya.sync.wire.SyncHelloType;
 import aranya.sync.wire.SyncRequestMessage;
+import aranya.sync.wire.SyncRequester;
+import aranya.sync.wire.SyncResponder;
 import aranya.sync.wire.SyncResponseMessage;
 import aranya.sync.wire.SyncType;
 import java.io.IOException;

@@ -94,9 +94,22 @@ public final class SyncConnector implements AutoCloseable {
      * been committed on either side by then, so running it again is safe.
      */
     public <T> T session(String host, int port, GraphId team, byte[] teamSecret, Session<T> body) throws SyncException {
+        return session(host, port, team, teamSecret, new SessionCancel(), body);
+    }
+
+    /**
+     * As {@link #session(String, int, GraphId, byte[], Session)}, ended early by
+     * {@link SessionCancel#cancel() cancel}: the stream is reset with {@link SyncError#CANCELLED}
+     * and the session fails with that error, the failure it caused attached, without a retry.
+     */
+    public <T> T session(String host, int port, GraphId team, byte[] teamSecret, SessionCancel cancel, Session<T> body)
+            throws SyncException {
         SyncException pathFailure = null; // the failure on a reused connection that sent us to a fresh one
         boolean unpipelinedTried = false;
         while (true) {
+            if (cancel.isCancelled()) {
+                throw cancelled(host, port, team, pathFailure);
+            }
             Opened opened;
             try {
                 opened = open(host, port, team, teamSecret, config.idleTimeout(), pathFailure != null);
@@ -104,11 +117,15 @@ public final class SyncConnector implements AutoCloseable {
                 pathFailure = e.failure;
                 continue;
             } catch (SyncException e) {
-                throw firstOf(pathFailure, e);
+                throw cancel.isCancelled() ? cancelled(host, port, team, e) : firstOf(pathFailure, e);
             }
+            cancel.onCancel(() -> opened.stream().abort(SyncError.CANCELLED));
             try (QuicMessageStream stream = opened.stream()) {
                 return body.run(stream);
             } catch (SyncException e) {
+                if (cancel.isCancelled()) {
+                    throw cancelled(host, port, team, e);
+                }
                 SyncException refused = opened.refusal().orElse(null);
                 if (refused != null) {
                     throw refused;
@@ -134,6 +151,11 @@ public final class SyncConnector implements AutoCloseable {
                 throw firstOf(pathFailure, e);
             }
         }
+    }
+
+    private static SyncException cancelled(String host, int port, GraphId team, SyncException cause) {
+        return new SyncException(SyncError.CANCELLED, "the sync of team " + team + " with " + peerName(host, port)
+                + " was cancelled; its stream was reset", cause);
     }
 
     /** The failure that sent us to a fresh connection, if any, with the fresh attempt's failure attached; else failure. */

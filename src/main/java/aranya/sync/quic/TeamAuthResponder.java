@@ -39,6 +39,8 @@ final class TeamAuthResponder {
      * @return the team the client proved it belongs to, or empty if it did not
      */
     Optional<GraphId> respond(MessageStream stream, byte[] hello, InetAddress remote, Consumer<GraphId> onAuthenticated) {
+        AuthFailedEvent event = new AuthFailedEvent();
+        event.begin();
         GraphId team = null;
         try {
             if (!(AuthCodec.decode(hello) instanceof AuthMessage.Hello(GraphId t, Bytes clientNonce))) {
@@ -47,6 +49,7 @@ final class TeamAuthResponder {
             team = t;
             if (limiter.isLimited(remote)) {
                 LOG.log(Level.WARNING, "team authentication from {0} for team {1} refused: too many recent failures", remote.getHostAddress(), team);
+                record(event, stream, team, new SyncException(SyncError.AUTH_FAILED, "too many recent failures from " + remote.getHostAddress()));
                 refuse(stream);
                 return Optional.empty();
             }
@@ -75,6 +78,7 @@ final class TeamAuthResponder {
         } catch (SyncException e) {
             limiter.recordFailure(remote);
             LOG.log(Level.WARNING, "team authentication from {0} for team {1} failed: {2}", remote.getHostAddress(), team, e.getMessage());
+            record(event, stream, team, e);
             refuse(stream);
             return Optional.empty();
         }
@@ -88,6 +92,16 @@ final class TeamAuthResponder {
             LOG.log(Level.DEBUG, "team authentication from {0} for team {1}: the verdict was not delivered: {2}", remote.getHostAddress(), team, e.getMessage());
         }
         return Optional.of(team);
+    }
+
+    private static void record(AuthFailedEvent event, MessageStream stream, GraphId team, SyncException why) {
+        if (event.isEnabled()) {
+            event.peerAddr = stream.peer();
+            event.team = team == null ? null : team.toHex();
+            event.error = why.error().name();
+            event.message = why.getMessage();
+            event.commit();
+        }
     }
 
     /** Tells the client no, if the stream still takes it, and ends our side. */

@@ -13,6 +13,7 @@ import aranya.sync.wire.Limits;
 import aranya.sync.wire.MessageCodec;
 import aranya.sync.wire.SessionId;
 import aranya.sync.wire.SyncRequestMessage;
+import aranya.sync.wire.SyncResponder;
 import aranya.sync.wire.SyncResponseMessage;
 import java.util.ArrayList;
 import java.util.HashSet;

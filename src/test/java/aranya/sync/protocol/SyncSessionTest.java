@@ -9,6 +9,7 @@ import aranya.sync.graph.Command;
 import aranya.sync.graph.GraphId;
 import aranya.sync.wire.Limits;
 import aranya.sync.wire.MessageCodec;
+import aranya.sync.wire.SyncRequester;
 import aranya.sync.wire.SyncType;
 import java.time.Duration;
 import java.util.Arrays;

@@ -8,6 +8,7 @@ import aranya.sync.graph.CommandId;
 import aranya.sync.wire.Limits;
 import aranya.sync.wire.SessionId;
 import aranya.sync.wire.SyncRequestMessage;
+import aranya.sync.wire.SyncResponder;
 import aranya.sync.wire.SyncResponseMessage;
 import java.util.ArrayList;
 import java.util.List;

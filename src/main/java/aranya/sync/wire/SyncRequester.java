@@ -1,14 +1,10 @@
-package aranya.sync.protocol;
+package aranya.sync.wire;
 
 import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import aranya.sync.graph.Address;
 import aranya.sync.graph.Command;
 import aranya.sync.graph.Graph;
-import aranya.sync.wire.Limits;
-import aranya.sync.wire.SessionId;
-import aranya.sync.wire.SyncRequestMessage;
-import aranya.sync.wire.SyncResponseMessage;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Optional;

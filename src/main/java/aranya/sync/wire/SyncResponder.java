@@ -1,13 +1,9 @@
-package aranya.sync.protocol;
+package aranya.sync.wire;
 
 import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import aranya.sync.graph.Command;
 import aranya.sync.graph.Graph;
-import aranya.sync.wire.Limits;
-import aranya.sync.wire.SessionId;
-import aranya.sync.wire.SyncRequestMessage;
-import aranya.sync.wire.SyncResponseMessage;
 import java.util.ArrayList;
 import java.util.List;
 
