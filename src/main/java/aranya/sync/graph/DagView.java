@@ -12,4 +12,9 @@ interface DagView {
     Priority priority(int node);
 
     CommandId id(int node);
+
+    /** Orders two nodes by their ids, as {@link CommandId#compareTo} does. */
+    default int compareIds(int a, int b) {
+        return id(a).compareTo(id(b));
+    }
 }

@@ -3,6 +3,7 @@ package aranya.sync.graph;
 import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -37,9 +38,13 @@ import java.util.stream.IntStream;
  * address the fold would end with, without writing it. Merge commands received from peers
  * that merge eagerly are stored like any other command.
  *
- * <p>Thread-safe: reads share a lock, batches take it exclusively. Signatures are checked in
- * parallel before the lock is taken, on the executor given to
+ * <p>Thread-safe: reads share a lock. A batch takes it exclusively only to be checked (then
+ * undone) and to be published; it is written and fsync'd in between with only the commit lock
+ * held, so readers go on meanwhile and never see a command that is not durable. Signatures
+ * are checked in parallel before any lock is taken, on the executor given to
  * {@link #open(GraphStore, Policy, Executor)} (the common {@link ForkJoinPool} by default).
+ * Command bodies stay in the store and are read back through the index's bounded cache; a
+ * store that fails such a read makes the query throw {@link java.io.UncheckedIOException}.
  */
 public final class Graph implements AutoCloseable {
     /** Batches at least this long are verified on all cores. */
@@ -55,10 +60,19 @@ public final class Graph implements AutoCloseable {
     private final GraphStore store;
     private final Policy policy;
     private final Executor verifier;
-    private final GraphIndex index = new GraphIndex();
+    private final GraphIndex index;
+    /** Tells the store which index format and policy its saved index must have been made with. */
+    private final String indexTag;
     /** Key -> numbers of the commands that granted it, in insertion order. */
     private final Map<KeyId, IntList> grants = new HashMap<>();
+    /** Command number -> the keys it granted (only commands that granted any). */
+    private final Map<Integer, List<KeyId>> grantedByCommand = new HashMap<>();
+    /** Readers share it; a batch takes it exclusively only to check and to publish, never while it is written to the store. */
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /** One batch at a time, held from its checks until it is stored and published. */
+    private final java.util.concurrent.locks.ReentrantLock commitLock = new java.util.concurrent.locks.ReentrantLock();
+    /** False once saving the index failed: the next open replays what was stored since. */
+    private volatile boolean savingIndex = true;
     private final java.util.concurrent.CopyOnWriteArrayList<java.util.function.Consumer<List<Command>>> listeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -76,12 +90,18 @@ public final class Graph implements AutoCloseable {
         this.store = store;
         this.policy = policy;
         this.verifier = verifier;
+        this.index = new GraphIndex(store::read);
+        this.indexTag = "graph-index-1 " + policy.getClass().getName();
+        index.beginBulk(); // until open ends it
     }
 
     /**
-     * Opens a graph from its store, rebuilding the indexes. An empty store gives an empty
-     * graph that accepts exactly one init command: the one whose id is the graph id.
-     * The stored commands were verified when they arrived and are not verified again.
+     * Opens a graph from its store: loads the index the store saved, if any, and replays the
+     * batches after it (all of them without one), saving their index for the next open. An
+     * empty store gives an empty graph that accepts exactly one init command: the one whose
+     * id is the graph id. The stored commands were verified when they arrived and are not
+     * verified again. A saved index that does not decode is discarded and rebuilt from the
+     * batches.
      */
     public static Graph open(GraphStore store, Policy policy) throws SyncException {
         return open(store, policy, ForkJoinPool.commonPool());
@@ -95,39 +115,85 @@ public final class Graph implements AutoCloseable {
      * @param store the graph's store, which the graph then owns
      * @param policy what decides which commands may join
      * @param verifier where signature checks run; it must not reject tasks while the graph is in use
-     * @return the graph, with its indexes rebuilt from store
+     * @return the graph, with its index loaded from what store saved and the rest of store replayed
      * @throws SyncException {@link SyncError#STORAGE} if the store cannot be read or holds what
      *     cannot be a stored graph
      */
     public static Graph open(GraphStore store, Policy policy, Executor verifier) throws SyncException {
-        Graph graph = new Graph(Objects.requireNonNull(store, "store"), Objects.requireNonNull(policy, "policy"),
-                Objects.requireNonNull(verifier, "verifier"));
-        List<SyncException> failure = new ArrayList<>(1);
+        Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(verifier, "verifier");
+        Graph graph = new Graph(store, policy, verifier);
+        long from;
         try {
-            store.replay(command -> {
-                if (failure.isEmpty()) {
-                    try {
-                        graph.restore(command);
-                    } catch (SyncException e) {
-                        failure.add(e);
-                    }
+            Graph restoring = graph;
+            from = store.loadIndex(graph.indexTag, new GraphStore.IndexSink() {
+                @Override
+                public void accept(ByteBuffer record) throws IOException {
+                    restoring.restoreIndexRecord(record);
+                }
+
+                @Override
+                public void expect(long bytes) {
+                    restoring.index.reserve((int) Math.min(Integer.MAX_VALUE - 8, bytes / INDEX_ENTRY));
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            System.getLogger(Graph.class.getName()).log(System.Logger.Level.WARNING,
+                    "the saved index of graph " + graph.id + " is unusable (" + e.getMessage() + "); rebuilding it from the log");
+            try {
+                store.discardIndex();
+            } catch (IOException suppressed) {
+                throw new SyncException(SyncError.STORAGE, "cannot discard the saved index of graph " + graph.id + ": " + suppressed.getMessage(), suppressed);
+            }
+            graph = new Graph(store, policy, verifier);
+            from = 0;
+        }
+        graph.replayTail(from);
+        graph.index.endBulk();
+        return graph;
+    }
+
+    /** Restores the commands stored from position from on, saving their index every {@link #INDEX_RECORD_COMMANDS}. */
+    private void replayTail(long from) throws SyncException {
+        List<SyncException> failure = new ArrayList<>(1);
+        IndexRecord record = new IndexRecord();
+        long[] recordEnd = {from};
+        long end;
+        try {
+            end = store.replay(from, (command, locator, batchEnd) -> {
+                if (!failure.isEmpty()) {
+                    return;
+                }
+                if (batchEnd != recordEnd[0] && record.count() >= INDEX_RECORD_COMMANDS) {
+                    saveIndex(record, recordEnd[0]);
+                    record.clear();
+                }
+                recordEnd[0] = batchEnd;
+                try {
+                    record.add(restore(command, locator));
+                } catch (SyncException e) {
+                    failure.add(e);
                 }
             });
         } catch (IOException e) {
-            throw new SyncException(SyncError.STORAGE, "cannot read the store of graph " + graph.id + ": " + e.getMessage(), e);
+            throw new SyncException(SyncError.STORAGE, "cannot read the store of graph " + id + ": " + e.getMessage(), e);
         }
         if (!failure.isEmpty()) {
             throw failure.get(0);
         }
-        return graph; // replay rebuilt the head set: the commands without children
+        if (record.count() > 0) {
+            saveIndex(record, end);
+        }
     }
 
-    private void restore(Command command) throws SyncException {
+    /** Adds a stored command to the index and returns its number. */
+    private int restore(Command command, long locator) throws SyncException {
         int[] parents = resolveParents(command, SyncError.STORAGE);
         if (command.parent() instanceof Prior.None && !command.id().equals(id.initId())) {
             throw new SyncException(SyncError.STORAGE, "store of graph " + id + " holds a foreign init command " + command.id());
         }
-        int n = index.add(command, parents[0], parents[1]);
+        int n = index.add(command, locator, parents[0], parents[1]);
         if (!command.isMerge()) {
             SignedContent content;
             try {
@@ -137,7 +203,111 @@ public final class Graph implements AutoCloseable {
             }
             recordGrants(command, content, n, null);
         }
+        return n;
     }
+
+    /**
+     * The saved index, one record per batch (or per run of replayed batches): for each
+     * command, {@code u64 id prefix | u64 locator | i32 first parent | i32 second parent
+     * (-1 for none) | u8 priority rank | u32 basic value | u8 granted key count | key[32]*},
+     * preceded by {@code u32 command count}. The numbers are the index's command numbers.
+     */
+    private final class IndexRecord {
+        private final IntList numbers = new IntList();
+
+        void add(int n) {
+            numbers.add(n);
+        }
+
+        int count() {
+            return numbers.size();
+        }
+
+        void clear() {
+            numbers.truncate(0);
+        }
+
+        ByteBuffer encode() {
+            int size = 4;
+            List<List<KeyId>> granted = new ArrayList<>(numbers.size());
+            for (int i = 0; i < numbers.size(); i++) {
+                List<KeyId> keys = grantedBy(numbers.get(i));
+                granted.add(keys);
+                size += INDEX_ENTRY + 32 * keys.size();
+            }
+            ByteBuffer out = ByteBuffer.allocate(size);
+            out.putInt(numbers.size());
+            for (int i = 0; i < numbers.size(); i++) {
+                int n = numbers.get(i);
+                Priority priority = index.priority(n);
+                out.putLong(index.idPrefix(n)).putLong(index.locator(n))
+                        .putInt(index.parent(n, 0)).putInt(index.parent(n, 1))
+                        .put((byte) priority.rank()).putInt(priority instanceof Priority.Basic(long v) ? (int) v : 0)
+                        .put((byte) granted.get(i).size());
+                for (KeyId key : granted.get(i)) {
+                    key.copyTo(out.array(), out.position());
+                    out.position(out.position() + 32);
+                }
+            }
+            return out.flip();
+        }
+    }
+
+    /** The fixed part of an index entry. */
+    private static final int INDEX_ENTRY = 8 + 8 + 4 + 4 + 1 + 4 + 1;
+    /** Replayed commands are saved to the index in records of about this many. */
+    private static final int INDEX_RECORD_COMMANDS = 1 << 16;
+
+    /** The keys command n granted, as recorded. */
+    private List<KeyId> grantedBy(int n) {
+        return grantedByCommand.getOrDefault(n, List.of());
+    }
+
+    private void addGrant(KeyId key, int n) {
+        grants.computeIfAbsent(key, k -> new IntList(1)).add(n);
+        grantedByCommand.computeIfAbsent(n, k -> new ArrayList<>(1)).add(key);
+    }
+
+    /** Restores one saved index record; any inconsistency is an IOException (the index is then rebuilt). */
+    private void restoreIndexRecord(ByteBuffer in) throws IOException {
+        try {
+            int count = in.getInt();
+            if (count < 0 || count > in.remaining() / INDEX_ENTRY) {
+                throw new IOException("index record claims " + Integer.toUnsignedString(count) + " commands");
+            }
+            for (int i = 0; i < count; i++) {
+                int n = index.size();
+                long prefix = in.getLong();
+                long locator = in.getLong();
+                int pa = in.getInt();
+                int pb = in.getInt();
+                int rank = Byte.toUnsignedInt(in.get());
+                int value = in.getInt();
+                int keys = Byte.toUnsignedInt(in.get());
+                boolean parentsOk = pa >= NO_PARENT && pa < n && pb >= NO_PARENT && pb < n
+                        && (n == 0) == (pa == NO_PARENT) && (pb == NO_PARENT || pa != NO_PARENT);
+                if (!parentsOk || rank > 3 || (rank == 3) != (pa == NO_PARENT) || (rank == 0) != (pb != NO_PARENT)) {
+                    throw new IOException("index entry " + n + " has parents " + pa + ", " + pb + " and priority rank " + rank);
+                }
+                if (n == 0 && prefix != GraphIndex.prefixOf(id.initId())) {
+                    throw new IOException("index starts with a command that is not the init command of graph " + id);
+                }
+                int added = index.add(prefix, locator, pa, pb, rank == 2, value);
+                for (int k = 0; k < keys; k++) {
+                    byte[] key = new byte[32];
+                    in.get(key);
+                    addGrant(KeyId.of(key), added);
+                }
+            }
+            if (in.hasRemaining()) {
+                throw new IOException("index record has " + in.remaining() + " trailing bytes");
+            }
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new IOException("index record ends early", e);
+        }
+    }
+
+    private static final int NO_PARENT = GraphIndex.NONE;
 
     public GraphId id() {
         return id;
@@ -358,15 +528,14 @@ public final class Graph implements AutoCloseable {
     public Command append(DeviceKey author, Priority priority, String kind, Bytes fields) throws SyncException {
         Committed committed;
         Command appended;
-        Lock w = lock.writeLock();
-        w.lock();
+        commitLock.lock(); // no other batch changes the heads until this one is published
         try {
-            int[] heads = sortedHeads();
+            int[] heads = read(this::sortedHeads);
             if (heads.length == 0) {
                 throw new SyncException(SyncError.NO_SUCH_GRAPH, "graph " + id + " has no init command yet");
             }
             List<Command> batch = foldMerges(heads);
-            Address parent = batch.isEmpty() ? index.address(heads[0]) : batch.getLast().address();
+            Address parent = batch.isEmpty() ? read(() -> index.address(heads[0])) : batch.getLast().address();
             Command command = Command.action(author, parent, priority, kind, fields);
             batch.add(command);
             SignedContent[] contents = new SignedContent[batch.size()];
@@ -374,7 +543,7 @@ public final class Graph implements AutoCloseable {
             committed = commit(batch, contents);
             appended = command;
         } finally {
-            w.unlock();
+            commitLock.unlock();
         }
         notifyListeners(committed);
         return appended;
@@ -383,14 +552,7 @@ public final class Graph implements AutoCloseable {
     /** Adds received commands as one atomic, durable batch; see the class comment. */
     public AddResult addCommands(List<Command> batch) throws SyncException {
         SignedContent[] contents = verifyNew(batch);
-        Committed committed;
-        Lock w = lock.writeLock();
-        w.lock();
-        try {
-            committed = commit(batch, contents);
-        } finally {
-            w.unlock();
-        }
+        Committed committed = commit(batch, contents);
         notifyListeners(committed);
         return committed.result();
     }
@@ -454,10 +616,85 @@ public final class Graph implements AutoCloseable {
         return contents;
     }
 
+    /**
+     * A checked batch, not yet stored: the new commands, their parents' numbers and the keys
+     * they grant, to be published exactly as checked (nothing else changes the index between
+     * the check and the publication: both happen under the commit lock).
+     */
+    private record Prepared(List<Command> added, int first, int[] parentA, int[] parentB, List<List<KeyId>> granted, List<Address> heads) {}
+
+    /**
+     * Checks the batch under the write lock, stores it with only the commit lock held (so
+     * readers go on while it is written and fsync'd), then publishes it under the write lock.
+     * Readers never see a command that is not durable yet.
+     */
     private Committed commit(List<Command> batch, SignedContent[] contents) throws SyncException {
+        commitLock.lock();
+        try {
+            Prepared prepared;
+            Lock w = lock.writeLock();
+            w.lock();
+            try {
+                prepared = prepare(batch, contents);
+            } finally {
+                w.unlock();
+            }
+            if (prepared.added().isEmpty()) {
+                return new Committed(new AddResult(0, prepared.heads()), List.of());
+            }
+            StoredBatch stored;
+            try {
+                stored = store.append(prepared.added());
+            } catch (IOException e) {
+                throw new SyncException(SyncError.STORAGE, "cannot store a batch of graph " + id, e);
+            }
+            IndexRecord record = new IndexRecord();
+            List<Address> heads;
+            w.lock();
+            try {
+                for (int i = 0; i < prepared.added().size(); i++) {
+                    int n = index.add(prepared.added().get(i), stored.locators()[i], prepared.parentA()[i], prepared.parentB()[i]);
+                    if (n != prepared.first() + i) {
+                        throw new IllegalStateException("graph " + id + " changed between checking a batch and publishing it");
+                    }
+                    for (KeyId key : prepared.granted().get(i)) {
+                        addGrant(key, n);
+                    }
+                    record.add(n);
+                }
+                heads = addresses(sortedHeads());
+            } finally {
+                w.unlock();
+            }
+            if (savingIndex) {
+                saveIndex(record, stored.end());
+            }
+            return new Committed(new AddResult(prepared.added().size(), heads), prepared.added());
+        } finally {
+            commitLock.unlock();
+        }
+    }
+
+    /** Saves an index record; a failure only costs replay time at the next open, so it stops the saving and is logged. */
+    private void saveIndex(IndexRecord record, long end) {
+        try {
+            store.saveIndex(indexTag, record.encode(), end);
+        } catch (IOException | RuntimeException e) {
+            savingIndex = false;
+            System.getLogger(Graph.class.getName()).log(System.Logger.Level.WARNING,
+                    "cannot save the index of graph " + id + "; the next open replays the batches stored from now on", e);
+        }
+    }
+
+    /** Checks every new command of the batch as if it were added, then undoes it all; see {@link Prepared}. */
+    private Prepared prepare(List<Command> batch, SignedContent[] contents) throws SyncException {
         GraphIndex.Mark mark = index.mark();
         List<KeyId> grantedInBatch = new ArrayList<>();
         List<Command> added = new ArrayList<>();
+        IntList parentA = new IntList();
+        IntList parentB = new IntList();
+        List<List<KeyId>> granted = new ArrayList<>();
+        index.beginPending();
         try {
             for (int i = 0; i < batch.size(); i++) {
                 Command c = batch.get(i);
@@ -466,26 +703,25 @@ public final class Graph implements AutoCloseable {
                 }
                 SignedContent content = contents[i];
                 if (content == null && !c.isMerge()) {
-                    content = c.verify().orElseThrow(); // stored between verifyNew and now, then rolled back
+                    content = c.verify().orElseThrow(); // stored between verifyNew and now
                 }
-                insert(c, content, grantedInBatch);
+                int grantsBefore = grantedInBatch.size();
+                int n = insert(c, content, grantedInBatch);
                 added.add(c);
+                parentA.add(index.parent(n, 0));
+                parentB.add(index.parent(n, 1));
+                granted.add(List.copyOf(grantedInBatch.subList(grantsBefore, grantedInBatch.size())));
             }
-            if (added.isEmpty()) {
-                return new Committed(new AddResult(0, addresses(sortedHeads())), List.of());
-            }
-            store.append(added);
-            return new Committed(new AddResult(added.size(), addresses(sortedHeads())), added);
-        } catch (IOException e) {
+            List<Address> heads = added.isEmpty() ? addresses(sortedHeads()) : List.of();
+            return new Prepared(added, mark.size(), parentA.toArray(), parentB.toArray(), granted, heads);
+        } finally {
             undo(mark, grantedInBatch);
-            throw new SyncException(SyncError.STORAGE, "cannot store a batch of graph " + id, e);
-        } catch (SyncException | RuntimeException e) {
-            undo(mark, grantedInBatch);
-            throw e;
+            index.endPending();
         }
     }
 
-    private void insert(Command c, SignedContent content, List<KeyId> grantedInBatch) throws SyncException {
+    /** Checks c against the index and adds it as a command of the batch in progress; returns its number. */
+    private int insert(Command c, SignedContent content, List<KeyId> grantedInBatch) throws SyncException {
         if (c.parent() instanceof Prior.None) {
             if (!c.id().equals(id.initId())) {
                 throw new SyncException(SyncError.WRONG_GRAPH, "init command " + c.id() + " does not belong to graph " + id);
@@ -507,10 +743,11 @@ public final class Graph implements AutoCloseable {
                 }
             }
         }
-        int n = index.add(c, parents[0], parents[1]);
+        int n = index.addPending(c, parents[0], parents[1]);
         if (content != null) {
             recordGrants(c, content, n, grantedInBatch);
         }
+        return n;
     }
 
     /** Resolves the parents to numbers, checking that each exists with the claimed max cut. */
@@ -534,7 +771,7 @@ public final class Graph implements AutoCloseable {
 
     private void recordGrants(Command c, SignedContent content, int n, List<KeyId> grantedInBatch) {
         for (KeyId key : policy.grantedKeys(c, content)) {
-            grants.computeIfAbsent(key, k -> new IntList(1)).add(n);
+            addGrant(key, n);
             if (grantedInBatch != null) {
                 grantedInBatch.add(key);
             }
@@ -608,6 +845,9 @@ public final class Graph implements AutoCloseable {
                 keep--;
             }
             list.truncate(keep);
+        }
+        if (!grantedInBatch.isEmpty()) {
+            grantedByCommand.keySet().removeIf(n -> n >= mark.size());
         }
     }
 

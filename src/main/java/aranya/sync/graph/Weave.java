@@ -32,7 +32,7 @@ final class Weave {
     /** The forward weave of all ancestors of the heads (inclusive), merge commands left out. */
     static int[] order(DagView dag, int... heads) throws SyncException {
         int[] pendingChildren = countChildren(dag, heads);
-        Comparator<Integer> byKey = Comparator.<Integer, Priority>comparing(dag::priority).thenComparing(dag::id);
+        Comparator<Integer> byKey = Comparator.<Integer, Priority>comparing(dag::priority).thenComparing(dag::compareIds);
         PriorityQueue<Integer> heap = new PriorityQueue<>(byKey);
         IntList backwards = new IntList(pendingChildren.length);
         int finalizesInHeap = 0;

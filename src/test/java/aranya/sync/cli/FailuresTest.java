@@ -10,13 +10,13 @@ import aranya.sync.graph.DeviceKey;
 import aranya.sync.graph.Graph;
 import aranya.sync.graph.GraphId;
 import aranya.sync.graph.GraphStore;
+import aranya.sync.graph.StoredBatch;
 import aranya.sync.graph.TeamMembersPolicy;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,11 +28,18 @@ class FailuresTest {
     /** A store whose disk is full: the JDK's IOException carries the operating system's text. */
     private record FullDisk(GraphId graphId) implements GraphStore {
         @Override
-        public void replay(Consumer<Command> sink) {}
+        public long replay(long from, ReplaySink sink) {
+            return 0;
+        }
 
         @Override
-        public void append(List<Command> batch) throws IOException {
+        public StoredBatch append(List<Command> batch) throws IOException {
             throw new IOException("No space left on device");
+        }
+
+        @Override
+        public Command read(long locator) throws IOException {
+            throw new IOException("this store holds nothing");
         }
 
         @Override

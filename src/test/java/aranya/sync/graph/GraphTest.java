@@ -8,7 +8,6 @@ import aranya.sync.SyncException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
@@ -308,29 +307,14 @@ class GraphTest {
 
         void open(GraphId id) throws IOException {
             GraphStore real = inner.open(id);
-            store = new GraphStore() {
+            store = new ForwardingStore(real) {
                 @Override
-                public GraphId graphId() {
-                    return real.graphId();
-                }
-
-                @Override
-                public void replay(Consumer<Command> sink) throws IOException {
-                    real.replay(sink);
-                }
-
-                @Override
-                public void append(List<Command> batch) throws IOException {
+                public StoredBatch append(List<Command> batch) throws IOException {
                     if (failNext) {
                         failNext = false;
                         throw new IOException("disk full (simulated)");
                     }
-                    real.append(batch);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    real.close();
+                    return super.append(batch);
                 }
             };
         }

@@ -50,13 +50,20 @@ final class CommandRecords {
     }
 
     static byte[] encode(List<Command> batch) {
+        return encode(batch, new int[batch.size()]);
+    }
+
+    /** Encodes a batch, writing where each command starts in the body into offsets. */
+    static byte[] encode(List<Command> batch, int[] offsets) {
         int size = 4;
         for (Command c : batch) {
             size += 32 + 5 + 1 + 40 * c.parent().addresses().size() + 8 + c.policy().length() + c.payload().length();
         }
         ByteBuffer out = ByteBuffer.allocate(size);
         out.putInt(batch.size());
-        for (Command c : batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            Command c = batch.get(i);
+            offsets[i] = out.position();
             out.put(c.id().toByteArray());
             out.put((byte) c.priority().rank());
             if (c.priority() instanceof Priority.Basic(long v)) {
@@ -75,8 +82,20 @@ final class CommandRecords {
         return java.util.Arrays.copyOf(out.array(), out.position());
     }
 
+    /** Receives decoded commands with where each starts in the body. */
+    @FunctionalInterface
+    interface Sink {
+        void accept(Command command, int offset);
+    }
+
     /** Decodes a batch whose checksum already matched; a mismatch here is corruption, not a torn write. */
     static void decode(ByteBuffer in, java.util.function.Consumer<Command> sink) throws IOException {
+        decodeWithOffsets(in, (command, offset) -> sink.accept(command));
+    }
+
+    /** As {@link #decode(ByteBuffer, java.util.function.Consumer)}, with each command's offset from the buffer's start. */
+    static void decodeWithOffsets(ByteBuffer in, Sink sink) throws IOException {
+        int start = in.position();
         try {
             int count = in.getInt();
             if (count < 0) {
@@ -84,25 +103,8 @@ final class CommandRecords {
                 throw new IOException("stored batch claims " + Integer.toUnsignedString(count) + " commands");
             }
             for (int i = 0; i < count; i++) {
-                CommandId id = CommandId.of(bytes(in, 32));
-                int rank = Byte.toUnsignedInt(in.get());
-                Priority priority = switch (rank) {
-                    case 0 -> Priority.MERGE;
-                    case 1 -> Priority.basic(Integer.toUnsignedLong(in.getInt()));
-                    case 2 -> Priority.FINALIZE;
-                    case 3 -> Priority.INIT;
-                    default -> throw new IOException("stored command has priority rank " + rank);
-                };
-                int parentCount = Byte.toUnsignedInt(in.get());
-                Prior parent = switch (parentCount) {
-                    case 0 -> Prior.NONE;
-                    case 1 -> new Prior.Single(address(in));
-                    case 2 -> new Prior.Merge(address(in), address(in));
-                    default -> throw new IOException("stored command has " + parentCount + " parents");
-                };
-                Bytes policy = Bytes.of(bytes(in, length(in)));
-                Bytes payload = Bytes.of(bytes(in, length(in)));
-                sink.accept(new Command(id, priority, parent, policy, payload));
+                int offset = in.position() - start;
+                sink.accept(command(in), offset);
             }
             if (in.hasRemaining()) {
                 throw new IOException("stored batch has " + in.remaining() + " trailing bytes");
@@ -110,6 +112,41 @@ final class CommandRecords {
         } catch (BufferUnderflowException | IllegalArgumentException e) {
             throw new IOException("stored batch does not decode", e);
         }
+    }
+
+    /**
+     * Decodes the one command at the buffer's position (read back by its locator).
+     *
+     * @throws BufferUnderflowException if the buffer ends inside it: read more and try again
+     */
+    static Command decodeOne(ByteBuffer in) throws IOException {
+        try {
+            return command(in);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("stored command does not decode", e);
+        }
+    }
+
+    private static Command command(ByteBuffer in) throws IOException {
+        CommandId id = CommandId.of(bytes(in, 32));
+        int rank = Byte.toUnsignedInt(in.get());
+        Priority priority = switch (rank) {
+            case 0 -> Priority.MERGE;
+            case 1 -> Priority.basic(Integer.toUnsignedLong(in.getInt()));
+            case 2 -> Priority.FINALIZE;
+            case 3 -> Priority.INIT;
+            default -> throw new IOException("stored command has priority rank " + rank);
+        };
+        int parentCount = Byte.toUnsignedInt(in.get());
+        Prior parent = switch (parentCount) {
+            case 0 -> Prior.NONE;
+            case 1 -> new Prior.Single(address(in));
+            case 2 -> new Prior.Merge(address(in), address(in));
+            default -> throw new IOException("stored command has " + parentCount + " parents");
+        };
+        Bytes policy = Bytes.of(bytes(in, length(in)));
+        Bytes payload = Bytes.of(bytes(in, length(in)));
+        return new Command(id, priority, parent, policy, payload);
     }
 
     private static Address address(ByteBuffer in) throws IOException {

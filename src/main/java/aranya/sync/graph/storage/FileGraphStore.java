@@ -3,7 +3,9 @@ package aranya.sync.graph.storage;
 import aranya.sync.graph.Command;
 import aranya.sync.graph.GraphId;
 import aranya.sync.graph.GraphStore;
+import aranya.sync.graph.StoredBatch;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -18,7 +20,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
 /**
@@ -66,7 +67,11 @@ final class FileGraphStore implements GraphStore {
     private final FileChannel channel;
     private final FileLock fileLock;
     private final ReentrantLock lock = new ReentrantLock();
-    private long end;
+    /** Reads commands back for {@link #read}; see there why not through the channel. */
+    private final RandomAccessFile reader;
+    private final IndexFile index;
+    /** The end of the last intact record: written under the lock, read by {@link #read} without it. */
+    private volatile long end;
 
     /**
      * Opens and locks the log, creating it if needed, and checks it as the class comment says.
@@ -89,6 +94,8 @@ final class FileGraphStore implements GraphStore {
             if (recover) {
                 this.end = recover();
             }
+            this.reader = new RandomAccessFile(path.toFile(), "r");
+            this.index = new IndexFile(path.resolveSibling(indexName(path)), path);
         } catch (OverlappingFileLockException e) {
             channel.close();
             throw new IOException(path + " is already open in this process", e);
@@ -96,6 +103,12 @@ final class FileGraphStore implements GraphStore {
             channel.close();
             throw e;
         }
+    }
+
+    /** The saved index of a log {@code <team>.graph} is {@code <team>.index} beside it. */
+    static String indexName(Path log) {
+        String name = log.getFileName().toString();
+        return (name.endsWith(".graph") ? name.substring(0, name.length() - ".graph".length()) : name) + ".index";
     }
 
     /**
@@ -152,6 +165,14 @@ final class FileGraphStore implements GraphStore {
         }
         Damage damage = scan.damage().get();
         if (damage.offset() == 0) {
+            byte[] head = new byte[(int) Math.min(size, MAGIC.length)];
+            readFully(ByteBuffer.wrap(head), 0);
+            if (head.length == MAGIC.length && Arrays.equals(head, 0, MAGIC.length - 1, MAGIC, 0, MAGIC.length - 1)
+                    && head[MAGIC.length - 1] >= '2' && head[MAGIC.length - 1] <= '9') {
+                throw new CorruptLogException(path, 0, path + " is not an aranya-sync graph log of format version '"
+                        + (char) MAGIC[MAGIC.length - 1] + "', the only one this version reads: its header says version '"
+                        + (char) head[MAGIC.length - 1] + "' (open it with the aranya-sync that wrote it); nothing was changed");
+            }
             throw new CorruptLogException(path, 0, path + " is not an aranya-sync graph log: " + damage.describe()
                     + "; nothing was changed");
         }
@@ -321,10 +342,10 @@ final class FileGraphStore implements GraphStore {
     }
 
     @Override
-    public void replay(Consumer<Command> sink) throws IOException {
+    public long replay(long from, ReplaySink sink) throws IOException {
         lock.lock();
         try {
-            long pos = MAGIC.length;
+            long pos = Math.max(from, MAGIC.length);
             ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
             while (pos < end) {
                 header.clear();
@@ -332,21 +353,60 @@ final class FileGraphStore implements GraphStore {
                 ByteBuffer body = ByteBuffer.allocate(header.getInt(0));
                 readFully(body, pos + RECORD_HEADER);
                 body.flip();
+                long bodyStart = pos + RECORD_HEADER;
+                long batchEnd = bodyStart + body.capacity();
                 try {
-                    CommandRecords.decode(body, sink);
+                    CommandRecords.decodeWithOffsets(body, (command, offset) -> sink.accept(command, bodyStart + offset, batchEnd));
                 } catch (IOException e) {
                     throw new IOException(path + ": the record at byte " + pos + " has a valid checksum but " + e.getMessage(), e);
                 }
-                pos += RECORD_HEADER + body.capacity();
+                pos = batchEnd;
             }
+            return end;
         } finally {
             lock.unlock();
         }
     }
 
+    /** Enough for most commands in one read; a larger one is read again at its full length. */
+    private static final int FIRST_READ = 1024;
+    /** No command is longer: its fixed fields, two parents and the most content a command may carry. */
+    private static final int LONGEST_COMMAND = 32 + 5 + 1 + 2 * 40 + 8 + Command.MAX_CONTENT_BYTES;
+
+    /**
+     * Reads through a {@link RandomAccessFile} of its own, not the channel: an interrupted
+     * thread that reads a {@link FileChannel} closes it for every user, and sessions that
+     * read commands are interrupted when they are cancelled.
+     */
     @Override
-    public void append(List<Command> batch) throws IOException {
-        byte[] body = CommandRecords.encode(batch);
+    public Command read(long locator) throws IOException {
+        long limit = end;
+        if (locator < MAGIC.length || locator >= limit) {
+            throw new IOException(path + ": no command at byte " + locator + " (the log ends at " + limit + ")");
+        }
+        int want = (int) Math.min(FIRST_READ, limit - locator);
+        while (true) {
+            byte[] bytes = new byte[want];
+            synchronized (reader) {
+                reader.seek(locator);
+                reader.readFully(bytes);
+            }
+            try {
+                return CommandRecords.decodeOne(ByteBuffer.wrap(bytes));
+            } catch (IOException | java.nio.BufferUnderflowException e) {
+                int longest = (int) Math.min(LONGEST_COMMAND, limit - locator);
+                if (want >= longest) {
+                    throw new IOException(path + ": the command at byte " + locator + " does not decode", e);
+                }
+                want = longest;
+            }
+        }
+    }
+
+    @Override
+    public StoredBatch append(List<Command> batch) throws IOException {
+        int[] offsets = new int[batch.size()];
+        byte[] body = CommandRecords.encode(batch, offsets);
         if (body.length > MAX_RECORD) {
             throw new IOException("a batch of " + body.length + " bytes is larger than a log record may be (" + MAX_RECORD + ")");
         }
@@ -370,9 +430,54 @@ final class FileGraphStore implements GraphStore {
                 }
                 throw e;
             }
+            long[] locators = new long[offsets.length];
+            for (int i = 0; i < offsets.length; i++) {
+                locators[i] = start + RECORD_HEADER + offsets[i];
+            }
+            return new StoredBatch(locators, end);
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public long loadIndex(String tag, IndexSink sink) throws IOException {
+        lock.lock();
+        try {
+            return index.load(tag, end, sink, this::logTail);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void saveIndex(String tag, ByteBuffer record, long upTo) throws IOException {
+        lock.lock();
+        try {
+            if (upTo > end || upTo < MAGIC.length + RECORD_HEADER) {
+                throw new IOException(path + ": an index record cannot cover the log up to byte " + upTo + " (it ends at " + end + ")");
+            }
+            index.save(tag, record, upTo, logTail(upTo));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void discardIndex() throws IOException {
+        lock.lock();
+        try {
+            index.discard();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The 8 bytes of the log before position: what an index record is checked against. */
+    private long logTail(long position) throws IOException {
+        ByteBuffer tail = ByteBuffer.allocate(8);
+        readFully(tail, position - 8);
+        return tail.getLong(0);
     }
 
     @Override
@@ -380,8 +485,11 @@ final class FileGraphStore implements GraphStore {
         lock.lock();
         try {
             if (channel.isOpen()) {
-                fileLock.release();
-                channel.close();
+                try (reader; index) {
+                    fileLock.release();
+                } finally {
+                    channel.close();
+                }
             }
         } finally {
             lock.unlock();

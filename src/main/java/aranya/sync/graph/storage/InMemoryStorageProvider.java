@@ -4,12 +4,12 @@ import aranya.sync.graph.Command;
 import aranya.sync.graph.GraphId;
 import aranya.sync.graph.GraphStore;
 import aranya.sync.graph.StorageProvider;
+import aranya.sync.graph.StoredBatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 /** Graph stores that live as long as this provider: for tests and throw-away nodes. */
 public final class InMemoryStorageProvider implements StorageProvider {
@@ -43,14 +43,28 @@ public final class InMemoryStorageProvider implements StorageProvider {
             return graph;
         }
 
+        /** Each command is a batch of its own here; its locator and position are its place in the list. */
         @Override
-        public synchronized void replay(Consumer<Command> sink) {
-            commands.forEach(sink);
+        public synchronized long replay(long from, ReplaySink sink) {
+            for (int i = (int) from; i < commands.size(); i++) {
+                sink.accept(commands.get(i), i, i + 1);
+            }
+            return commands.size();
         }
 
         @Override
-        public synchronized void append(List<Command> batch) {
-            commands.addAll(batch);
+        public synchronized StoredBatch append(List<Command> batch) {
+            long[] locators = new long[batch.size()];
+            for (int i = 0; i < locators.length; i++) {
+                locators[i] = commands.size();
+                commands.add(batch.get(i));
+            }
+            return new StoredBatch(locators, commands.size());
+        }
+
+        @Override
+        public synchronized Command read(long locator) {
+            return commands.get((int) locator);
         }
 
         @Override

@@ -18,7 +18,8 @@ import java.util.List;
 /**
  * Run as a separate JVM by {@link CrashRecoveryTest}: ingests batches of commands into a
  * file store forever, printing "ACK &lt;last command id&gt;" after each batch is stored, until it
- * is killed with SIGKILL.
+ * is killed with SIGKILL. It prints "OPENING" before it opens an existing graph and "READY"
+ * once it has.
  */
 public final class CrashIngestChild {
     static final int BATCH = 200;
@@ -39,6 +40,8 @@ public final class CrashIngestChild {
             writeAtomically(graphFile, graph.id().toHex().getBytes());
         } else {
             founder = DeviceKey.fromEncoded(Files.readAllBytes(keyFile));
+            System.out.println("OPENING"); // the open replays what the saved index lacks and saves it
+            System.out.flush();
             graph = Graph.open(storage.open(GraphId.fromHex(Files.readString(graphFile))), new TeamMembersPolicy());
         }
         System.out.println("READY " + graph.size());

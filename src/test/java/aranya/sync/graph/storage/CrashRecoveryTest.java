@@ -3,6 +3,7 @@ package aranya.sync.graph.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import aranya.sync.ChildJvm;
+import aranya.sync.graph.Command;
 import aranya.sync.graph.CommandId;
 import aranya.sync.graph.Graph;
 import aranya.sync.graph.GraphId;
@@ -12,6 +13,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -22,10 +24,16 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Kills a child JVM with SIGKILL while it ingests into a file store, again and again, and
  * checks after each kill that every acknowledged batch is there, that no batch is half
- * there, and that the store opens consistent and takes new batches.
+ * there, and that the store opens consistent and takes new batches. Every batch also appends
+ * to the saved index, so these kills land in index writes too; a few more kill the child
+ * while it opens with its saved index deleted, i.e. while it rebuilds and saves the whole
+ * index. After each kill the graph opened with its saved index must equal the graph a full
+ * replay of the log builds.
  */
 class CrashRecoveryTest {
     private static final int ITERATIONS = 15;
+    /** Kills during the rebuild of a deleted index, after the ingest iterations. */
+    private static final int KILLS_WHILE_INDEXING = 5;
 
     @TempDir
     Path dir;
@@ -34,15 +42,28 @@ class CrashRecoveryTest {
     void kill9DuringIngestLosesNothingAcknowledged() throws Exception {
         Random rnd = new Random(7);
         List<CommandId> acknowledged = new ArrayList<>();
-        for (int i = 0; i < ITERATIONS; i++) {
+        for (int i = 0; i < ITERATIONS + KILLS_WHILE_INDEXING; i++) {
+            boolean whileIndexing = i >= ITERATIONS;
+            GraphId known = Files.exists(dir.resolve("graph.id")) ? GraphId.fromHex(Files.readString(dir.resolve("graph.id"))) : null;
+            if (whileIndexing) {
+                Files.delete(dir.resolve("graphs").resolve(known.toHex() + ".index"));
+            }
             Process child = ChildJvm.test(CrashIngestChild.class, dir.toString())
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
             int killAfter = 1 + rnd.nextInt(4);
             try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
                 String line = out.readLine();
-                assertThat(line).as("child start").startsWith("READY");
-                for (int acks = 0; acks < killAfter; acks++) {
+                if (known != null) {
+                    assertThat(line).as("child start").isEqualTo("OPENING");
+                }
+                if (!whileIndexing) {
+                    if (known != null) {
+                        line = out.readLine();
+                    }
+                    assertThat(line).as("child ready").startsWith("READY");
+                }
+                for (int acks = 0; acks < (whileIndexing ? 0 : killAfter); acks++) {
                     line = out.readLine();
                     assertThat(line).as("iteration %d", i).startsWith("ACK ");
                     acknowledged.add(CommandId.fromHex(line.substring(4)));
@@ -51,13 +72,22 @@ class CrashRecoveryTest {
                 assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
             }
             GraphId graphId = GraphId.fromHex(Files.readString(dir.resolve("graph.id")));
+            List<Command> withIndex;
             try (Graph graph = Graph.open(new FileStorageProvider(dir.resolve("graphs")).open(graphId), new TeamMembersPolicy())) {
                 for (CommandId id : acknowledged) {
                     assertThat(graph.contains(id)).as("acknowledged %s after kill %d", id, i).isTrue();
                 }
                 assertThat((graph.size() - 1) % CrashIngestChild.BATCH).as("whole batches only").isZero();
-                assertThat(graph.weave()).hasSize(graph.size());
+                withIndex = graph.weave();
+                assertThat(withIndex).hasSize(graph.size());
             }
+            Path index = dir.resolve("graphs").resolve(graphId.toHex() + ".index");
+            Path kept = dir.resolve("kept.index");
+            Files.move(index, kept);
+            try (Graph graph = Graph.open(new FileStorageProvider(dir.resolve("graphs")).open(graphId), new TeamMembersPolicy())) {
+                assertThat(graph.weave()).as("the saved index after kill %d agrees with the log", i).isEqualTo(withIndex);
+            }
+            Files.move(kept, index, StandardCopyOption.REPLACE_EXISTING);
         }
         assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(ITERATIONS);
     }

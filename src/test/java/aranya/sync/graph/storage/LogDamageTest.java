@@ -87,7 +87,7 @@ class LogDamageTest {
 
     private static List<Command> replay(GraphStore store) throws IOException {
         List<Command> out = new ArrayList<>();
-        store.replay(out::add);
+        store.replay(0, (command, locator, batchEnd) -> out.add(command));
         return out;
     }
 
