@@ -67,11 +67,19 @@ final class FileGraphStore implements GraphStore {
     private final FileChannel channel;
     private final FileLock fileLock;
     private final ReentrantLock lock = new ReentrantLock();
-    /** Reads commands back for {@link #read}; see there why not through the channel. */
+    /**
+     * After open, batches are written and commands read through these, not the channel: an
+     * interrupt aborts a {@link FileChannel}'s I/O by closing the channel (and its lock) for
+     * every user, and sessions and commits run on threads that cancellation interrupts.
+     * {@link RandomAccessFile}'s own I/O is not interruptible.
+     */
     private final RandomAccessFile reader;
+    private final RandomAccessFile writer;
     private final IndexFile index;
     /** The end of the last intact record: written under the lock, read by {@link #read} without it. */
     private volatile long end;
+    /** Guarded by {@link #lock}. */
+    private boolean closed;
 
     /**
      * Opens and locks the log, creating it if needed, and checks it as the class comment says.
@@ -95,6 +103,12 @@ final class FileGraphStore implements GraphStore {
                 this.end = recover();
             }
             this.reader = new RandomAccessFile(path.toFile(), "r");
+            try {
+                this.writer = new RandomAccessFile(path.toFile(), "rw");
+            } catch (IOException e) {
+                reader.close();
+                throw e;
+            }
             this.index = new IndexFile(path.resolveSibling(indexName(path)), path);
         } catch (OverlappingFileLockException e) {
             channel.close();
@@ -373,11 +387,7 @@ final class FileGraphStore implements GraphStore {
     /** No command is longer: its fixed fields, two parents and the most content a command may carry. */
     private static final int LONGEST_COMMAND = 32 + 5 + 1 + 2 * 40 + 8 + Command.MAX_CONTENT_BYTES;
 
-    /**
-     * Reads through a {@link RandomAccessFile} of its own, not the channel: an interrupted
-     * thread that reads a {@link FileChannel} closes it for every user, and sessions that
-     * read commands are interrupted when they are cancelled.
-     */
+    /** Reads through {@link #reader}; see there why not the channel. */
     @Override
     public Command read(long locator) throws IOException {
         long limit = end;
@@ -387,10 +397,7 @@ final class FileGraphStore implements GraphStore {
         int want = (int) Math.min(FIRST_READ, limit - locator);
         while (true) {
             byte[] bytes = new byte[want];
-            synchronized (reader) {
-                reader.seek(locator);
-                reader.readFully(bytes);
-            }
+            readAt(locator, bytes);
             try {
                 return CommandRecords.decodeOne(ByteBuffer.wrap(bytes));
             } catch (IOException | java.nio.BufferUnderflowException e) {
@@ -416,15 +423,13 @@ final class FileGraphStore implements GraphStore {
         try {
             long start = end;
             try {
-                long pos = start;
-                while (record.hasRemaining()) {
-                    pos += channel.write(record, pos);
-                }
-                channel.force(false);
-                end = pos;
+                writer.seek(start);
+                writer.write(record.array(), 0, record.limit());
+                writer.getFD().sync();
+                end = start + record.limit();
             } catch (IOException e) {
                 try {
-                    channel.truncate(start); // leave no partial record for the next append to follow
+                    writer.setLength(start); // leave no partial record for the next append to follow
                 } catch (IOException suppressed) {
                     e.addSuppressed(suppressed);
                 }
@@ -475,20 +480,28 @@ final class FileGraphStore implements GraphStore {
 
     /** The 8 bytes of the log before position: what an index record is checked against. */
     private long logTail(long position) throws IOException {
-        ByteBuffer tail = ByteBuffer.allocate(8);
-        readFully(tail, position - 8);
-        return tail.getLong(0);
+        byte[] tail = new byte[8];
+        readAt(position - 8, tail);
+        return ByteBuffer.wrap(tail).getLong();
+    }
+
+    private void readAt(long position, byte[] bytes) throws IOException {
+        synchronized (reader) {
+            reader.seek(position);
+            reader.readFully(bytes);
+        }
     }
 
     @Override
     public void close() throws IOException {
         lock.lock();
         try {
-            if (channel.isOpen()) {
-                try (reader; index) {
-                    fileLock.release();
-                } finally {
-                    channel.close();
+            if (!closed) {
+                closed = true;
+                try (channel; reader; writer; index) {
+                    if (fileLock.isValid()) {
+                        fileLock.release();
+                    }
                 }
             }
         } finally {

@@ -3,11 +3,10 @@ package aranya.sync.graph.storage;
 import aranya.sync.graph.GraphStore;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
 
@@ -26,6 +25,9 @@ import java.util.zip.CRC32C;
  * header of another version or tag starts the file afresh. Records are written after the
  * batches they cover are fsync'd in the log, and the file itself is fsync'd only at close:
  * a crash can lose or tear its last records, which costs replay time, never data.
+ * It is read and written through a {@link RandomAccessFile}, whose I/O an interrupt does not
+ * abort: a commit's thread may be interrupted (a cancelled sync) and an interrupted
+ * {@code FileChannel} would close itself for every later batch.
  */
 final class IndexFile implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(IndexFile.class.getName());
@@ -35,7 +37,7 @@ final class IndexFile implements AutoCloseable {
 
     private final Path path;
     private final Path log;
-    private FileChannel channel;
+    private RandomAccessFile file;
     /** The tag of the header on disk, null when the file has none yet. */
     private String tag;
     /** Where the next record goes. */
@@ -55,7 +57,7 @@ final class IndexFile implements AutoCloseable {
      */
     long load(String wanted, long logEnd, GraphStore.IndexSink sink, LogTail logTail) throws IOException {
         open();
-        long size = channel.size();
+        long size = file.length();
         long pos = headerLength(wanted);
         if (size < pos || !headerMatches(wanted, pos)) {
             reset(wanted);
@@ -98,7 +100,7 @@ final class IndexFile implements AutoCloseable {
         }
         if (problem != null) {
             LOG.log(Level.WARNING, "{0}: {1} at byte {2}; the log from byte {3} on is replayed instead", path, problem, pos, covers);
-            channel.truncate(pos);
+            file.setLength(pos);
         }
         if (covers > 0 && logTail.at(covers) != lastTail) {
             throw new IOException(path + " does not match " + log + " (it was written for another log)");
@@ -128,31 +130,29 @@ final class IndexFile implements AutoCloseable {
         CRC32C crc = new CRC32C();
         crc.update(record.array(), 8, record.capacity() - 8);
         record.putInt(4, (int) crc.getValue()).flip();
-        long pos = end;
         try {
-            while (record.hasRemaining()) {
-                pos += channel.write(record, pos);
-            }
+            file.seek(end);
+            file.write(record.array(), 0, record.limit());
         } catch (IOException e) {
-            channel.truncate(end); // no partial record for the next one to follow
+            file.setLength(end); // no partial record for the next one to follow
             throw e;
         }
-        end = pos;
+        end += record.limit();
         covered = logEnd;
     }
 
     /** Forgets every record: the next load or save starts the file afresh. */
     void discard() throws IOException {
         open();
-        channel.truncate(0);
+        file.setLength(0);
         tag = null;
         end = 0;
         covered = 0;
     }
 
     private void open() throws IOException {
-        if (channel == null) {
-            channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        if (file == null) {
+            file = new RandomAccessFile(path.toFile(), "rw");
         }
     }
 
@@ -161,12 +161,10 @@ final class IndexFile implements AutoCloseable {
     }
 
     private boolean headerMatches(String wanted, long length) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate((int) length);
-        while (header.hasRemaining() && channel.read(header, header.position()) >= 0) {
-            // read on
-        }
-        byte[] expected = header(wanted);
-        return !header.hasRemaining() && Arrays.equals(header.array(), expected);
+        byte[] header = new byte[(int) length];
+        file.seek(0);
+        int read = file.read(header);
+        return read == header.length && Arrays.equals(header, header(wanted));
     }
 
     private static byte[] header(String tag) {
@@ -177,9 +175,10 @@ final class IndexFile implements AutoCloseable {
     }
 
     private void reset(String wanted) throws IOException {
-        channel.truncate(0);
+        file.setLength(0);
         byte[] header = header(wanted);
-        channel.write(ByteBuffer.wrap(header), 0);
+        file.seek(0);
+        file.write(header);
         tag = wanted;
         end = header.length;
         covered = 0;
@@ -187,9 +186,11 @@ final class IndexFile implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        if (channel != null && channel.isOpen()) {
-            try (FileChannel c = channel) {
-                c.force(false);
+        if (file != null) {
+            try (RandomAccessFile f = file) {
+                f.getFD().sync();
+            } finally {
+                file = null;
             }
         }
     }
@@ -216,13 +217,13 @@ final class IndexFile implements AutoCloseable {
         }
 
         private void fill(ByteBuffer dst, long pos) throws IOException {
-            long at = pos;
+            file.seek(pos);
             while (dst.hasRemaining()) {
-                int read = channel.read(dst, at);
+                int read = file.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
                 if (read < 0) {
                     break;
                 }
-                at += read;
+                dst.position(dst.position() + read);
             }
         }
     }

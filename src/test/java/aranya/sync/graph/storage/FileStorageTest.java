@@ -11,6 +11,7 @@ import aranya.sync.graph.GraphId;
 import aranya.sync.graph.GraphStore;
 import aranya.sync.graph.Prior;
 import aranya.sync.graph.Priority;
+import aranya.sync.graph.StoredBatch;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -117,6 +118,42 @@ class FileStorageTest {
         }
         try (GraphStore store = provider.open(GRAPH)) {
             assertThat(replay(store)).isEqualTo(a);
+        }
+    }
+
+    /**
+     * A cancelled sync interrupts threads that commit and read: that must neither fail their
+     * I/O nor close the log (and release its lock) for the batches after it, as an interrupted
+     * FileChannel would.
+     */
+    @Test
+    void anInterruptedThreadStillWritesAndReadsAndLeavesTheLogOpen() throws IOException {
+        List<Command> a = batch(3);
+        List<Command> b = batch(4);
+        List<Command> c = batch(2);
+        FileStorageProvider provider = new FileStorageProvider(dir);
+        try (GraphStore store = provider.open(GRAPH)) {
+            store.append(a);
+            StoredBatch stored;
+            Command readBack;
+            boolean stillInterrupted;
+            Thread.currentThread().interrupt();
+            try {
+                stored = store.append(b);
+                readBack = store.read(stored.locators()[1]);
+            } finally {
+                stillInterrupted = Thread.interrupted();
+            }
+            assertThat(stillInterrupted).isTrue();
+            assertThat(readBack).isEqualTo(b.get(1));
+            store.append(c);
+            assertThatThrownBy(() -> provider.open(GRAPH)).isInstanceOf(IOException.class).hasMessageContaining("already open");
+        }
+        try (GraphStore store = provider.open(GRAPH)) {
+            List<Command> all = new ArrayList<>(a);
+            all.addAll(b);
+            all.addAll(c);
+            assertThat(replay(store)).isEqualTo(all);
         }
     }
 
