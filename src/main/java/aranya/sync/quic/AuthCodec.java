@@ -19,7 +19,7 @@ import aranya.sync.wire.PostcardWriter;
  * A sync stream's first frame is a postcard {@code SyncType}, whose first byte is its variant
  * index 0..4; a postcard varint whose first byte is 0x80 or more is an index of 128 or more,
  * which names no {@code SyncType}. So the first byte alone tells an auth stream from a sync
- * stream.
+ * stream. Conformance vectors: docs/conformance/auth.txt.
  */
 final class AuthCodec {
     /** First byte of every auth frame. */

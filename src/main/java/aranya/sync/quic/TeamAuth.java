@@ -22,7 +22,8 @@ import java.util.Optional;
  * the client {@code HMAC(k, "client" | transcript)}. The client hashes the certificate that
  * its TLS handshake saw, the server its own, so a relay that terminates TLS with its own
  * certificate cannot splice two genuine peers together: the hashes differ, and so do the
- * MACs. Fresh nonces on both sides make every proof useless on any other exchange.
+ * MACs. Fresh nonces on both sides make every proof useless on any other exchange. The exchange
+ * step by step, with a worked example of every value: docs/protocol.md, "Team authentication".
  */
 final class TeamAuth {
     /** Bytes of a team secret. */
