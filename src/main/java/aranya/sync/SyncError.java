@@ -63,12 +63,16 @@ public enum SyncError {
         this.code = code;
     }
 
-    /** The stable number of this error, used as the QUIC application error code. */
+    /** {@return the stable number of this error, used as the QUIC application error code} */
     public int code() {
         return code;
     }
 
-    /** The error with that number, if any. */
+    /**
+     * {@return the error with that number, if any}
+     *
+     * @param code a number from {@link #code()}, e.g. a QUIC application error code
+     */
     public static Optional<SyncError> fromCode(long code) {
         for (SyncError e : values()) {
             if (e.code == code) {

@@ -5,8 +5,12 @@ import java.util.Objects;
 /**
  * Where a command sits in its graph: its id and its max cut (the length of the longest path
  * from the init command). Ordered by id, then max cut, like Aranya's {@code Address}.
+ *
+ * @param id the command's id
+ * @param maxCut the command's max cut, 0 for the init command
  */
 public record Address(CommandId id, long maxCut) implements Comparable<Address> {
+    /** Checks that the max cut is not negative. */
     public Address {
         Objects.requireNonNull(id, "id");
         if (maxCut < 0) {

@@ -22,6 +22,9 @@ import java.util.Optional;
  *
  * @param policy the policy blob; only init commands carry one (empty means none)
  * @param payload for non-merge commands the encoded {@link SignedContent} ({@link #content()} decodes it); empty for merges
+ * @param id the command's id: a hash of its content (see above)
+ * @param priority its priority in the braid
+ * @param parent its parents: none for the init command, two for a merge, else one
  */
 public record Command(CommandId id, Priority priority, Prior parent, Bytes policy, Bytes payload) {
     /**
@@ -30,6 +33,7 @@ public record Command(CommandId id, Priority priority, Prior parent, Bytes polic
      */
     public static final int MAX_CONTENT_BYTES = 200 * 1024;
 
+    /** Checks that no component is null. */
     public Command {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(priority, "priority");
@@ -38,15 +42,17 @@ public record Command(CommandId id, Priority priority, Prior parent, Bytes polic
         Objects.requireNonNull(payload, "payload");
     }
 
-    /** The length of the longest path from the init command: 0 for init, else 1 + max over parents. */
+    /** {@return the length of the longest path from the init command: 0 for init, else 1 + max over parents} */
     public long maxCut() {
         return parent.childMaxCut();
     }
 
+    /** {@return where this command sits: its id and max cut} */
     public Address address() {
         return new Address(id, maxCut());
     }
 
+    /** {@return whether this is a merge command (two parents)} */
     public boolean isMerge() {
         return parent instanceof Prior.Merge;
     }
@@ -75,12 +81,29 @@ public record Command(CommandId id, Priority priority, Prior parent, Bytes polic
         }
     }
 
-    /** Creates a new graph's init command, signed by its founder. */
+    /**
+     * Creates a new graph's init command, signed by its founder.
+     *
+     * @param founder the key that signs the command and becomes the first member
+     * @param kind the command kind, 1 to {@value SignedContent#MAX_KIND_LENGTH} UTF-8 bytes
+     * @param fields the application data
+     * @param policy the policy blob (empty for none)
+     * @return the init command; its id is the new graph's id
+     */
     public static Command init(DeviceKey founder, String kind, Bytes fields, Bytes policy) {
         return signed(founder, Prior.NONE, Priority.INIT, kind, fields, policy);
     }
 
-    /** Creates a command on top of parent, signed by author. */
+    /**
+     * Creates a command on top of parent, signed by author.
+     *
+     * @param author the key that signs the command
+     * @param parent the command this one follows
+     * @param priority its priority in the braid
+     * @param kind the command kind, 1 to {@value SignedContent#MAX_KIND_LENGTH} UTF-8 bytes
+     * @param fields the application data
+     * @return the signed command
+     */
     public static Command action(DeviceKey author, Address parent, Priority priority, String kind, Bytes fields) {
         if (priority instanceof Priority.Merge || priority instanceof Priority.Init) {
             throw new IllegalArgumentException("an action has a basic or finalize priority, got " + priority);
@@ -88,7 +111,13 @@ public record Command(CommandId id, Priority priority, Prior parent, Bytes polic
         return signed(author, new Prior.Single(parent), priority, kind, fields, Bytes.EMPTY);
     }
 
-    /** The merge of two heads; both peers that merge the same pair make the same command. */
+    /**
+     * The merge of two heads; both peers that merge the same pair make the same command.
+     *
+     * @param a one head
+     * @param b another head, with a different id
+     * @return the merge command, its parents ordered by id
+     */
     public static Command merge(Address a, Address b) {
         boolean ordered = a.id().compareTo(b.id()) < 0;
         Address left = ordered ? a : b;
@@ -100,6 +129,9 @@ public record Command(CommandId id, Priority priority, Prior parent, Bytes polic
      * Checks that this command is internally consistent and authentic: the priority fits the
      * parents, the id is the hash of the content, and the signature verifies. Returns the
      * signed content of a non-merge command, empty for a merge.
+     *
+     * @return the signed content of a non-merge command; empty for a merge
+     * @throws SyncException BAD_SIGNATURE or MALFORMED if the command is not what it claims to be
      */
     public Optional<SignedContent> verify() throws SyncException {
         if (policy.length() + payload.length() > MAX_CONTENT_BYTES) {

@@ -11,12 +11,20 @@ public final class CommandId extends Id32 implements Comparable<CommandId> {
         super(bytes);
     }
 
-    /** The id with these 32 bytes (copied). */
+    /**
+     * {@return the id with these 32 bytes (copied)}
+     *
+     * @param bytes exactly 32 bytes
+     */
     public static CommandId of(byte[] bytes) {
         return new CommandId(bytes);
     }
 
-    /** The id written as 64 hex digits. */
+    /**
+     * {@return the id written as 64 hex digits}
+     *
+     * @param hex 64 hex digits
+     */
     public static CommandId fromHex(String hex) {
         return new CommandId(HexFormat.of().parseHex(hex));
     }

@@ -30,14 +30,19 @@ public final class DeviceKey {
         this.keyId = KeyId.ofPublicKey(rawPublicKey);
     }
 
-    /** A fresh random key. */
+    /** {@return a fresh random key} */
     public static DeviceKey generate() {
         byte[] secret = new byte[ENCODED_LENGTH];
         RANDOM.nextBytes(secret);
         return new DeviceKey(secret);
     }
 
-    /** Restores a key from {@link #encoded()}. */
+    /**
+     * Restores a key from {@link #encoded()}.
+     *
+     * @param encoded the 32 bytes from {@link #encoded()}
+     * @return the key
+     */
     public static DeviceKey fromEncoded(byte[] encoded) {
         if (encoded.length != ENCODED_LENGTH) {
             throw new IllegalArgumentException("an encoded device key is " + ENCODED_LENGTH + " bytes, got " + encoded.length);
@@ -45,16 +50,17 @@ public final class DeviceKey {
         return new DeviceKey(encoded.clone());
     }
 
-    /** The 32-byte RFC 8032 private key (seed): keep it secret. */
+    /** {@return the 32-byte RFC 8032 private key (seed): keep it secret} */
     public byte[] encoded() {
         return secretKey.clone();
     }
 
-    /** The raw 32-byte Ed25519 public key. */
+    /** {@return the raw 32-byte Ed25519 public key} */
     public byte[] publicKey() {
         return rawPublicKey.clone();
     }
 
+    /** {@return the id of this key's public key} */
     public KeyId keyId() {
         return keyId;
     }

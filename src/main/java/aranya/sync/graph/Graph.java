@@ -102,6 +102,11 @@ public final class Graph implements AutoCloseable {
      * id is the graph id. The stored commands were verified when they arrived and are not
      * verified again. A saved index that does not decode is discarded and rebuilt from the
      * batches.
+     *
+     * @param store where the graph's commands are kept
+     * @param policy decides which commands are allowed
+     * @return the graph, holding everything the store holds
+     * @throws SyncException STORAGE if the store cannot be read
      */
     public static Graph open(GraphStore store, Policy policy) throws SyncException {
         return open(store, policy, ForkJoinPool.commonPool());
@@ -309,23 +314,24 @@ public final class Graph implements AutoCloseable {
 
     private static final int NO_PARENT = GraphIndex.NONE;
 
+    /** {@return the id of this graph (its init command's id)} */
     public GraphId id() {
         return id;
     }
 
-    /** Whether the graph has no commands yet (not even its init command). */
+    /** {@return whether the graph has no commands yet (not even its init command)} */
     public boolean isEmpty() {
         return size() == 0;
     }
 
-    /** The number of commands, merges included. */
+    /** {@return the number of commands, merges included} */
     public int size() {
         return read(index::size);
     }
 
     /**
-     * The heads (the commands no other command names as a parent), ascending by id; empty if
-     * the graph has no commands yet. Two replicas hold the same commands exactly when they
+     * {@return the heads (the commands no other command names as a parent), ascending by id;
+     * empty if the graph has no commands yet} Two replicas hold the same commands exactly when they
      * hold the same heads.
      */
     public List<Address> heads() {
@@ -333,9 +339,9 @@ public final class Graph implements AutoCloseable {
     }
 
     /**
-     * The address that stands for the whole head set (Aranya's "synthetic head"): the head
+     * {@return the address that stands for the whole head set (Aranya's "synthetic head"): the head
      * itself when there is one, else the merge the fold (see the class comment) would end
-     * with, computed but not stored. Replicas with the same heads get the same address, and a
+     * with, computed but not stored} Replicas with the same heads get the same address, and a
      * replica that has appended on top of these heads holds it as a real merge command. Empty
      * if the graph has no commands yet.
      */
@@ -349,11 +355,20 @@ public final class Graph implements AutoCloseable {
         });
     }
 
+    /**
+     * {@return whether the command is stored here}
+     *
+     * @param command the command's id
+     */
     public boolean contains(CommandId command) {
         return read(() -> index.indexOf(command) != GraphIndex.NONE);
     }
 
-    /** The address (with its true max cut) of a stored command. */
+    /**
+     * {@return the address (with its true max cut) of a stored command}
+     *
+     * @param command the command's id
+     */
     public Optional<Address> locate(CommandId command) {
         return read(() -> {
             int n = index.indexOf(command);
@@ -361,6 +376,11 @@ public final class Graph implements AutoCloseable {
         });
     }
 
+    /**
+     * {@return the stored command with that id, if any}
+     *
+     * @param command the command's id
+     */
     public Optional<Command> command(CommandId command) {
         return read(() -> {
             int n = index.indexOf(command);
@@ -368,7 +388,12 @@ public final class Graph implements AutoCloseable {
         });
     }
 
-    /** Whether a is an ancestor of, or equal to, b; false if either is not stored here. */
+    /**
+     * {@return whether a is an ancestor of, or equal to, b; false if either is not stored here}
+     *
+     * @param a the possible ancestor
+     * @param b the possible descendant
+     */
     public boolean isAncestorOrEqual(Address a, Address b) {
         return read(() -> {
             int na = resolve(a);
@@ -381,6 +406,10 @@ public final class Graph implements AutoCloseable {
      * The given addresses that are stored here (at that max cut) and not an ancestor of another
      * of them, each once, highest max cut first, at most limit: what a peer cache keeps of what
      * a peer is known to hold. One read lock for the whole set.
+     *
+     * @param addresses the addresses a peer is known to hold
+     * @param limit the most addresses to return
+     * @return those addresses, as described
      */
     public List<Address> newest(Collection<Address> addresses, int limit) {
         return read(() -> {
@@ -414,6 +443,9 @@ public final class Graph implements AutoCloseable {
      * Every stored command that is neither an ancestor of nor equal to any of the known
      * addresses, parents first. Known addresses this graph does not hold (or whose max cut
      * is wrong) are ignored. This is what a responder sends.
+     *
+     * @param known the addresses the requester holds (its sample)
+     * @return the commands the requester lacks, parents first
      */
     public List<Command> missing(Collection<Address> known) {
         return read(() -> {
@@ -445,6 +477,10 @@ public final class Graph implements AutoCloseable {
      * ancestors of the first head at exponentially growing distances, down to the init
      * command, so that a responder that lacks our newest commands still finds a recent common
      * point.
+     *
+     * @param peerHeads the heads the peer was last known to hold
+     * @param limit the most addresses to return
+     * @return the sample, as described
      */
     public List<Address> sample(Collection<Address> peerHeads, int limit) {
         return read(() -> {
@@ -494,10 +530,12 @@ public final class Graph implements AutoCloseable {
     }
 
     /**
-     * All commands in braid order (parents first, merges left out), as of this call. With
+     * {@return all commands in braid order (parents first, merges left out), as of this call} With
      * several heads this is the order the graph will have once they are merged, whichever
      * merges do it: merge commands have the lowest priority, so the braid passes through them
      * before any other command and only the heads below them matter.
+     *
+     * @throws SyncException STORAGE if a stored command cannot be read
      */
     public List<Command> weave() throws SyncException {
         Lock r = lock.readLock();
@@ -524,6 +562,11 @@ public final class Graph implements AutoCloseable {
      * in the same atomic write, before the command.
      *
      * @throws SyncException POLICY_REJECTED if author may not write, STORAGE if it cannot be stored
+     * @param author the key that signs the command
+     * @param priority its priority in the braid
+     * @param kind the command kind
+     * @param fields the application data
+     * @return the new command
      */
     public Command append(DeviceKey author, Priority priority, String kind, Bytes fields) throws SyncException {
         Committed committed;
@@ -549,7 +592,14 @@ public final class Graph implements AutoCloseable {
         return appended;
     }
 
-    /** Adds received commands as one atomic, durable batch; see the class comment. */
+    /**
+     * Adds received commands as one atomic, durable batch; see the class comment.
+     *
+     * @param batch the commands, parents before children
+     * @return which commands were new
+     * @throws SyncException if a command is malformed, badly signed, not allowed by the policy
+     *     or lacks a parent (then nothing of the batch is kept), or STORAGE
+     */
     public AddResult addCommands(List<Command> batch) throws SyncException {
         SignedContent[] contents = verifyNew(batch);
         Committed committed = commit(batch, contents);
@@ -562,6 +612,9 @@ public final class Graph implements AutoCloseable {
      * commands in order (merge commands left out). It runs on the committing thread after the
      * graph is unlocked, so it may read the graph; it should return quickly. Close the
      * returned handle to stop the calls.
+     *
+     * @param listener called with each committed batch's new commands
+     * @return a handle that stops the calls when closed
      */
     public AutoCloseable onCommitted(java.util.function.Consumer<List<Command>> listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));

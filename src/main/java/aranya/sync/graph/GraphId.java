@@ -8,22 +8,34 @@ public final class GraphId extends Id32 implements Comparable<GraphId> {
         super(bytes);
     }
 
-    /** The graph whose init command has this id. */
+    /**
+     * {@return the graph whose init command has this id}
+     *
+     * @param initId the init command's id
+     */
     public static GraphId of(CommandId initId) {
         return new GraphId(initId.rawBytes());
     }
 
-    /** The id with these 32 bytes (copied). */
+    /**
+     * {@return the id with these 32 bytes (copied)}
+     *
+     * @param bytes exactly 32 bytes
+     */
     public static GraphId of(byte[] bytes) {
         return new GraphId(bytes);
     }
 
-    /** The id written as 64 hex digits. */
+    /**
+     * {@return the id written as 64 hex digits}
+     *
+     * @param hex 64 hex digits
+     */
     public static GraphId fromHex(String hex) {
         return new GraphId(HexFormat.of().parseHex(hex));
     }
 
-    /** The id of this graph's init command. */
+    /** {@return the id of this graph's init command} */
     public CommandId initId() {
         return CommandId.of(rawBytes());
     }

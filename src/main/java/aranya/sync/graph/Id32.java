@@ -22,17 +22,26 @@ abstract sealed class Id32 permits CommandId, GraphId, KeyId {
         this.hash = Arrays.hashCode(this.bytes);
     }
 
-    /** A copy of the 32 bytes. */
+    /** {@return a copy of the 32 bytes} */
     public final byte[] toByteArray() {
         return bytes.clone();
     }
 
-    /** The byte at index i (0..31), without copying. */
+    /**
+     * {@return the byte at index i (0..31), without copying}
+     *
+     * @param i an index from 0 to 31
+     */
     public final byte byteAt(int i) {
         return bytes[i];
     }
 
-    /** Copies the 32 bytes into dst at offset. */
+    /**
+     * Copies the 32 bytes into dst at offset.
+     *
+     * @param dst the array to copy into
+     * @param offset where in dst the first byte goes
+     */
     public final void copyTo(byte[] dst, int offset) {
         System.arraycopy(bytes, 0, dst, offset, LENGTH);
     }
@@ -45,7 +54,7 @@ abstract sealed class Id32 permits CommandId, GraphId, KeyId {
         return Arrays.compareUnsigned(bytes, other.bytes);
     }
 
-    /** The full id in lower-case hex. */
+    /** {@return the full id in lower-case hex} */
     public final String toHex() {
         return HexFormat.of().formatHex(bytes);
     }

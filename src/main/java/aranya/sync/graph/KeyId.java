@@ -6,12 +6,20 @@ public final class KeyId extends Id32 {
         super(bytes);
     }
 
-    /** The key id with these 32 bytes (copied). */
+    /**
+     * {@return the key id with these 32 bytes (copied)}
+     *
+     * @param bytes exactly 32 bytes
+     */
     public static KeyId of(byte[] bytes) {
         return new KeyId(bytes);
     }
 
-    /** The id of a raw 32-byte Ed25519 public key. */
+    /**
+     * {@return the id of a raw 32-byte Ed25519 public key}
+     *
+     * @param rawPublicKey the 32-byte public key
+     */
     public static KeyId ofPublicKey(byte[] rawPublicKey) {
         return new KeyId(TupleHash.hash("KeyId-v1", rawPublicKey));
     }

@@ -5,10 +5,10 @@ import java.util.Objects;
 
 /** A command's parents: none (init only), one, or two (merge commands only). */
 public sealed interface Prior {
-    /** The parents, in declaration order. */
+    /** {@return the parents, in declaration order} */
     List<Address> addresses();
 
-    /** The max cut of a command with these parents: 0 for none, else 1 + the largest parent's. */
+    /** {@return the max cut of a command with these parents: 0 for none, else 1 + the largest parent's} */
     default long childMaxCut() {
         return switch (this) {
             case None n -> 0;
@@ -25,7 +25,13 @@ public sealed interface Prior {
         }
     }
 
+    /**
+     * One parent: every command but the init command and merges.
+     *
+     * @param parent the command this one follows
+     */
     record Single(Address parent) implements Prior {
+        /** Checks that the parent is not null. */
         public Single {
             Objects.requireNonNull(parent, "parent");
         }
@@ -36,7 +42,14 @@ public sealed interface Prior {
         }
     }
 
+    /**
+     * Two parents: merge commands only.
+     *
+     * @param left one parent
+     * @param right the other, with a different id
+     */
     record Merge(Address left, Address right) implements Prior {
+        /** Checks that the parents differ. */
         public Merge {
             Objects.requireNonNull(left, "left");
             Objects.requireNonNull(right, "right");

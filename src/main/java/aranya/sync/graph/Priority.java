@@ -12,11 +12,16 @@ public sealed interface Priority extends Comparable<Priority> {
     /** The priority of the init command. */
     Priority INIT = new Init();
 
-    /** A basic priority; value is an unsigned 32-bit integer. */
+    /**
+     * {@return a basic priority; value is an unsigned 32-bit integer}
+     *
+     * @param value from 0 to 2<sup>32</sup> - 1
+     */
     static Priority basic(long value) {
         return new Basic(value);
     }
 
+    /** The priority of merge commands, the lowest. */
     record Merge() implements Priority {
         @Override
         public String toString() {
@@ -24,7 +29,13 @@ public sealed interface Priority extends Comparable<Priority> {
         }
     }
 
+    /**
+     * An ordinary command's priority.
+     *
+     * @param value an unsigned 32-bit integer; among concurrent commands, higher comes first
+     */
     record Basic(long value) implements Priority {
+        /** Checks that the value is an unsigned 32-bit integer. */
         public Basic {
             if (value < 0 || value > 0xFFFF_FFFFL) {
                 throw new IllegalArgumentException("a basic priority is a u32, got " + value);
@@ -37,6 +48,7 @@ public sealed interface Priority extends Comparable<Priority> {
         }
     }
 
+    /** The priority of finalize commands, above every basic priority. */
     record Finalize() implements Priority {
         @Override
         public String toString() {
@@ -44,6 +56,7 @@ public sealed interface Priority extends Comparable<Priority> {
         }
     }
 
+    /** The priority of the init command, the highest. */
     record Init() implements Priority {
         @Override
         public String toString() {
@@ -51,7 +64,7 @@ public sealed interface Priority extends Comparable<Priority> {
         }
     }
 
-    /** Position of the variant in Aranya's declaration order (also its postcard tag). */
+    /** {@return position of the variant in Aranya's declaration order (also its postcard tag)} */
     default int rank() {
         return switch (this) {
             case Merge m -> 0;

@@ -16,12 +16,18 @@ import java.util.Objects;
  *   u8 version (1) | author public key (32) | u8 kind length | kind (UTF-8)
  *   | u32 BE fields length | fields | signature (64)
  * </pre>
+ *
+ * @param authorPublicKey the author's raw 32-byte Ed25519 public key
+ * @param kind the command kind, 1 to {@value #MAX_KIND_LENGTH} UTF-8 bytes
+ * @param fields the application data
+ * @param signature the author's 64-byte Ed25519 signature
  */
 public record SignedContent(Bytes authorPublicKey, String kind, Bytes fields, Bytes signature) {
     static final int VERSION = 1;
     /** Longest kind name, in UTF-8 bytes. */
     public static final int MAX_KIND_LENGTH = 255;
 
+    /** Checks the lengths of the key, signature and kind. */
     public SignedContent {
         Objects.requireNonNull(authorPublicKey, "authorPublicKey");
         Objects.requireNonNull(kind, "kind");
@@ -39,7 +45,7 @@ public record SignedContent(Bytes authorPublicKey, String kind, Bytes fields, By
         }
     }
 
-    /** The id of the author's key. */
+    /** {@return the id of the author's key} */
     public KeyId authorKeyId() {
         return KeyId.ofPublicKey(authorPublicKey.toByteArray());
     }
@@ -56,7 +62,13 @@ public record SignedContent(Bytes authorPublicKey, String kind, Bytes fields, By
         return Bytes.wrap(out.array());
     }
 
-    /** Decodes a command payload; any deviation from the layout is {@link SyncError#MALFORMED}. */
+    /**
+     * Decodes a command payload; any deviation from the layout is {@link SyncError#MALFORMED}.
+     *
+     * @param payload a non-merge command's payload
+     * @return the decoded content
+     * @throws SyncException MALFORMED if it does not follow the layout
+     */
     public static SignedContent decode(Bytes payload) throws SyncException {
         ByteBuffer in = payload.asReadOnlyBuffer();
         try {

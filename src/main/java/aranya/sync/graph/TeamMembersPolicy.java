@@ -21,9 +21,18 @@ public final class TeamMembersPolicy implements Policy {
     /** The policy blob of init commands under this policy. */
     public static final Bytes POLICY_ID = Bytes.of("aranya.sync/team-members-v1".getBytes(StandardCharsets.UTF_8));
 
+    /** The policy; it holds no state, so one instance serves every graph. */
+    public TeamMembersPolicy() {
+    }
+
     private static final int KEY_LENGTH = DeviceKey.PUBLIC_KEY_LENGTH;
 
-    /** The init command of a new team founded by founder, with further founding members. */
+    /**
+     * {@return the init command of a new team founded by founder, with further founding members}
+     *
+     * @param founder the founder's key, which signs the command
+     * @param otherMembers the raw public keys of the other founding members
+     */
     public static Command createTeam(DeviceKey founder, List<byte[]> otherMembers) {
         byte[] fields = new byte[otherMembers.size() * KEY_LENGTH];
         for (int i = 0; i < otherMembers.size(); i++) {

@@ -75,18 +75,22 @@ public final class HelloSubscription implements AutoCloseable {
         this.thread = Thread.ofVirtual().name("hello-" + peer + "-" + team.toHex().substring(0, 8)).start(this::run);
     }
 
+    /** {@return the peer subscribed to} */
     public PeerAddress peer() {
         return peer;
     }
 
+    /** {@return the team whose head it announces} */
     public GraphId team() {
         return team;
     }
 
+    /** {@return the subscription's configuration} */
     public HelloSubscriptionConfig config() {
         return config;
     }
 
+    /** {@return whether the subscription is active or has ended} */
     public State state() {
         lock.lock();
         try {
@@ -96,7 +100,7 @@ public final class HelloSubscription implements AutoCloseable {
         }
     }
 
-    /** How many hello notifications have arrived so far. */
+    /** {@return how many hello notifications have arrived so far} */
     public long hellosReceived() {
         lock.lock();
         try {
@@ -106,7 +110,13 @@ public final class HelloSubscription implements AutoCloseable {
         }
     }
 
-    /** Waits up to timeout for the subscription to end (expire or be closed); returns whether it has. */
+    /**
+     * Waits up to timeout for the subscription to end (expire or be closed); returns whether it has.
+     *
+     * @param timeout the longest wait
+     * @return whether it has ended
+     * @throws InterruptedException if the thread is interrupted while waiting
+     */
     public boolean awaitEnd(Duration timeout) throws InterruptedException {
         return thread.join(timeout);
     }

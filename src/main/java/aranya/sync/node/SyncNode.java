@@ -192,6 +192,9 @@ public final class SyncNode implements AutoCloseable {
         NodeIdentity identity;
         try {
             identity = NodeIdentity.decode(SecretFiles.read(identityFile, "QUIC identity", -1, b.strictFileModes));
+            if (b.listenAddress != null) {
+                identity.checkKeyPair(); // only a server uses it
+            }
         } catch (SyncException e) {
             if (e.error() == SyncError.STORAGE) {
                 throw e;
@@ -251,17 +254,20 @@ public final class SyncNode implements AutoCloseable {
     /**
      * Whether dataDirectory holds a node (its device key), so that a tool can refuse a
      * mistyped directory instead of creating a new node there.
+     *
+     * @param dataDirectory the directory to look at
+     * @return whether it holds a node
      */
     public static boolean exists(Path dataDirectory) {
         return Files.isRegularFile(dataDirectory.resolve(DEVICE_KEY));
     }
 
-    /** The directory this node keeps its state in. */
+    /** {@return the directory this node keeps its state in} */
     public Path dataDirectory() {
         return dataDirectory;
     }
 
-    /** The control socket the command line reaches this node through; empty unless the builder asked for one. */
+    /** {@return the control socket the command line reaches this node through; empty unless the builder asked for one} */
     public Optional<Path> controlSocket() {
         return Optional.ofNullable(control).map(c -> c.socket().toAbsolutePath());
     }
@@ -320,6 +326,9 @@ public final class SyncNode implements AutoCloseable {
      * holder's process, while a node has the directory open.
      *
      * @return what was done to each log
+     * @param dataDirectory the node's data directory
+     * @param team the one team to repair; empty for all
+     * @throws IOException if a log cannot be read or written, or the directory is locked
      */
     public static List<FileStorageProvider.Repair> repairGraphs(Path dataDirectory, Optional<GraphId> team) throws IOException {
         Path dir = dataDirectory.resolve(GRAPHS);
@@ -339,22 +348,32 @@ public final class SyncNode implements AutoCloseable {
         }
     }
 
-    /** A builder for a node keeping its state in dataDirectory (created if missing). */
+    /**
+     * {@return a builder for a node keeping its state in dataDirectory (created if missing)}
+     *
+     * @param dataDirectory the node's data directory
+     */
     public static Builder builder(Path dataDirectory) {
         return new Builder(dataDirectory);
     }
 
-    /** This device's Ed25519 public key: give it to a team admin to be added as a member. */
+    /** {@return this device's Ed25519 public key: give it to a team admin to be added as a member} */
     public byte[] devicePublicKey() {
         return device.publicKey();
     }
 
-    /** Where the sync server listens; empty for a client-only node. */
+    /** {@return where the sync server listens; empty for a client-only node} */
     public Optional<InetSocketAddress> listenAddress() {
         return Optional.ofNullable(listener).map(SyncListener::localAddress);
     }
 
-    /** Founds a team with this device and the given public keys as members; returns its credentials. */
+    /**
+     * Founds a team with this device and the given public keys as members; returns its credentials.
+     *
+     * @param otherMembers the raw public keys of the other founding members
+     * @return the team's credentials, to share with the members
+     * @throws SyncException STORAGE if the team cannot be stored
+     */
     public TeamCredentials createTeam(List<byte[]> otherMembers) throws SyncException {
         Command init = TeamMembersPolicy.createTeam(device, otherMembers);
         byte[] secret = new byte[TeamCredentials.SECRET_LENGTH];
@@ -368,6 +387,9 @@ public final class SyncNode implements AutoCloseable {
     /**
      * Joins a team from credentials someone shared. The graph starts empty and fills on the
      * first sync with a member; this device can write once a member adds its key.
+     *
+     * @param credentials the team id and secret
+     * @throws SyncException STORAGE if the team cannot be stored
      */
     public void joinTeam(TeamCredentials credentials) throws SyncException {
         join(credentials);
@@ -396,12 +418,18 @@ public final class SyncNode implements AutoCloseable {
         }
     }
 
-    /** The teams this node belongs to. */
+    /** {@return the teams this node belongs to} */
     public Set<GraphId> teams() {
         return new TreeSet<>(graphs.keySet());
     }
 
-    /** The credentials of a team this node belongs to, for sharing with a new member. */
+    /**
+     * The credentials of a team this node belongs to, for sharing with a new member.
+     *
+     * @param team the team
+     * @return its credentials, secret included
+     * @throws SyncException NO_SUCH_GRAPH if this node is not in team
+     */
     public TeamCredentials credentials(GraphId team) throws SyncException {
         byte[] secret = secrets.get(team);
         if (secret == null) {
@@ -410,48 +438,95 @@ public final class SyncNode implements AutoCloseable {
         return new TeamCredentials(team, secret);
     }
 
-    /** Makes the device with this public key a member of team. */
+    /**
+     * Makes the device with this public key a member of team.
+     *
+     * @param team the team
+     * @param publicKey the device's raw 32-byte public key
+     * @return the command that adds it
+     * @throws SyncException NO_SUCH_GRAPH if this node is not in team, POLICY_REJECTED if this
+     *     device may not write, STORAGE if it cannot be stored
+     */
     public Command addMember(GraphId team, byte[] publicKey) throws SyncException {
         return graph(team).append(device, Priority.basic(1), TeamMembersPolicy.ADD_MEMBER, Bytes.of(publicKey));
     }
 
-    /** Appends an application command (basic priority 1) to team's graph. */
+    /**
+     * Appends an application command (basic priority 1) to team's graph.
+     *
+     * @param team the team
+     * @param kind the command kind
+     * @param fields the application data
+     * @return the new command
+     * @throws SyncException NO_SUCH_GRAPH if this node is not in team, POLICY_REJECTED if this
+     *     device may not write, STORAGE if it cannot be stored
+     */
     public Command append(GraphId team, String kind, byte[] fields) throws SyncException {
         return append(team, Priority.basic(1), kind, fields);
     }
 
-    /** Appends an application command with the given priority to team's graph. */
+    /**
+     * Appends an application command with the given priority to team's graph.
+     *
+     * @param team the team
+     * @param priority its priority in the braid
+     * @param kind the command kind
+     * @param fields the application data
+     * @return the new command
+     * @throws SyncException NO_SUCH_GRAPH if this node is not in team, POLICY_REJECTED if this
+     *     device may not write, STORAGE if it cannot be stored
+     */
     public Command append(GraphId team, Priority priority, String kind, byte[] fields) throws SyncException {
         return graph(team).append(device, priority, kind, Bytes.of(fields));
     }
 
-    /** Team's commands in braid order: the same order on every node that holds the same commands. */
+    /**
+     * {@return team's commands in braid order: the same order on every node that holds the same commands}
+     *
+     * @param team the team
+     * @throws SyncException NO_SUCH_GRAPH if this node is not in team, STORAGE
+     */
     public List<Command> commands(GraphId team) throws SyncException {
         return graph(team).weave();
     }
 
     /**
-     * Team's heads, ascending by id: one after this node appends, several while commands
+     * {@return team's heads, ascending by id: one after this node appends, several while commands
      * received from peers are concurrent (they are merged at the next append, not on
-     * receipt). Empty until the graph has its init command. Two nodes hold the same commands
+     * receipt)} Empty until the graph has its init command. Two nodes hold the same commands
      * of a team exactly when their heads are equal.
+     *
+     * @param team the team
+     * @throws SyncException NO_SUCH_GRAPH if this node is not in team
      */
     public List<Address> heads(GraphId team) throws SyncException {
         return graph(team).heads();
     }
 
-    /** How many commands team's graph holds (merges included). */
+    /**
+     * {@return how many commands team's graph holds (merges included)}
+     *
+     * @param team the team
+     * @throws SyncException NO_SUCH_GRAPH if this node is not in team
+     */
     public int size(GraphId team) throws SyncException {
         return graph(team).size();
     }
 
-    /** Calls listener with every batch of new commands of team, local or synced; close the handle to stop. */
+    /**
+     * Calls listener with every batch of new commands of team, local or synced; close the handle to stop.
+     *
+     * @param team the team
+     * @param listener called with each batch's new commands (merges left out)
+     * @return a handle that stops the calls when closed
+     * @throws SyncException NO_SUCH_GRAPH if this node is not in team
+     */
     public AutoCloseable onCommands(GraphId team, Consumer<List<Command>> listener) throws SyncException {
         return graph(team).onCommitted(listener);
     }
 
     /**
-     * Syncs team with peer now and waits for the result (the design's {@code sync_now}):
+     * Syncs team with peer now and waits for the result (Aranya's {@code sync_now}):
      * an empty config means unidirectional, otherwise its bidirectional flag decides. One
      * call converges completely, however far behind this node is. The session runs on a
      * virtual thread of its own, as {@link #syncAsync} runs it; this thread waits for it.
@@ -573,19 +648,32 @@ public final class SyncNode implements AutoCloseable {
         }
     }
 
-    /** Syncs team with peer as config says, from now on; re-adding replaces the config. */
+    /**
+     * Syncs team with peer as config says, from now on; re-adding replaces the config.
+     *
+     * @param peer the peer's sync server
+     * @param team the team
+     * @param config the interval, whether to sync now, and the direction
+     * @throws SyncException NO_SUCH_GRAPH if this node is not in team
+     */
     public void addSyncPeer(PeerAddress peer, GraphId team, SyncPeerConfig config) throws SyncException {
         graph(team);
         scheduler.addSyncPeer(peer, team, config);
     }
 
-    /** Stops syncing team with peer; returns whether it was scheduled. */
+    /**
+     * Stops syncing team with peer; returns whether it was scheduled.
+     *
+     * @param peer the peer's sync server
+     * @param team the team
+     * @return whether it was scheduled
+     */
     public boolean removeSyncPeer(PeerAddress peer, GraphId team) {
         peerCache.forget(peer.toString());
         return scheduler.removeSyncPeer(peer, team);
     }
 
-    /** The scheduled peers and their configurations. */
+    /** {@return the scheduled peers and their configurations} */
     public Map<SyncScheduler.PeerKey, SyncPeerConfig> syncPeers() {
         return scheduler.peers();
     }
@@ -597,6 +685,12 @@ public final class SyncNode implements AutoCloseable {
      * its own synthetic head, using the peer's {@link SyncPeerConfig} if it was added with
      * {@link #addSyncPeer}, else unidirectionally. The notifications flow on a stream this node
      * opens, so a client-only node can subscribe. Close the handle to unsubscribe.
+     *
+     * @param peer the peer's sync server
+     * @param team the team
+     * @param config the delays and duration
+     * @return the subscription
+     * @throws SyncException NO_SUCH_GRAPH if this node is not in team
      */
     public HelloSubscription subscribeHello(PeerAddress peer, GraphId team, HelloSubscriptionConfig config) throws SyncException {
         Graph graph = graph(team);
@@ -612,7 +706,7 @@ public final class SyncNode implements AutoCloseable {
                             syncOnce(peer, team, bidirectional, SyncOutcome.Trigger.HELLO, new SessionCancel());
                         } catch (SyncException e) {
                             if (e.error() != SyncError.CANCELLED) { // the node or the subscription is closing
-                                LOG.log(Level.INFO, "sync of team {0} with {1} after its hello failed: {2}", team, peer, e.getMessage());
+                                LOG.log(Level.WARNING, "sync of team {0} with {1} after its hello failed: {2}", team, peer, e.getMessage());
                             }
                         }
                     }
@@ -630,24 +724,24 @@ public final class SyncNode implements AutoCloseable {
         return subscription;
     }
 
-    /** How many hello subscriptions from peers this node serves now. */
+    /** {@return how many hello subscriptions from peers this node serves now} */
     public int helloSubscribers() {
         return hellos.active();
     }
 
-    /** How many of this node's own hello subscriptions (to peers) are active. */
+    /** {@return how many of this node's own hello subscriptions (to peers) are active} */
     public int helloSubscriptions() {
         return (int) subscriptions.stream().filter(s -> s.state() == HelloSubscription.State.ACTIVE).count();
     }
 
-    /** Sync sessions in progress: those this node serves and those it requested. */
+    /** {@return the sync sessions in progress: those this node serves and those it requested} */
     public int openSessions() {
         return sessions.size();
     }
 
     /**
-     * Every (peer, team) this node syncs with or has synced with since it opened: scheduled
-     * peers first, in the order of their address, then the others.
+     * {@return every (peer, team) this node syncs with or has synced with since it opened: scheduled
+     * peers first, in the order of their address, then the others}
      */
     public List<PeerStatus> peerStatus() {
         Map<SyncScheduler.PeerKey, SyncPeerConfig> scheduled = scheduler.peers();
@@ -835,7 +929,6 @@ public final class SyncNode implements AutoCloseable {
             stalled.retryCount = failures;
             stalled.error = failure.error().name();
             stalled.commit();
-            LOG.log(Level.WARNING, "sync of team {0} with {1} has failed {2} times in a row: {3}", team, peer, failures, failure.getMessage());
         }
     }
 
@@ -946,7 +1039,12 @@ public final class SyncNode implements AutoCloseable {
             this.dataDirectory = Objects.requireNonNull(dataDirectory, "dataDirectory");
         }
 
-        /** Run a sync server on this UDP address (port 0 picks one); without it the node is client-only. */
+        /**
+         * Run a sync server on this UDP address (port 0 picks one); without it the node is client-only.
+         *
+         * @param address the local address
+         * @return this builder
+         */
         public Builder listenAddress(InetSocketAddress address) {
             this.listenAddress = Objects.requireNonNull(address, "address");
             return this;
@@ -959,13 +1057,21 @@ public final class SyncNode implements AutoCloseable {
          * peer acknowledges earlier data), so a long sync that keeps moving never times out,
          * and a peer that trickles bytes gets no more than 16 KiB or one message per idle
          * timeout. Connecting and team authentication have bounds of their own.
+         *
+         * @param timeout positive
+         * @return this builder
          */
         public Builder idleTimeout(Duration timeout) {
             transport.idleTimeout(timeout);
             return this;
         }
 
-        /** An overall cap on one sync session, however it progresses (default none). */
+        /**
+         * An overall cap on one sync session, however it progresses (default none).
+         *
+         * @param cap positive
+         * @return this builder
+         */
         public Builder maxSessionTime(Duration cap) {
             transport.maxSessionTime(Optional.of(cap));
             return this;
@@ -975,13 +1081,21 @@ public final class SyncNode implements AutoCloseable {
          * How often a pooled connection to a scheduled or subscribed peer sends a keep-alive
          * (a QUIC PING), so a NAT keeps its mapping between syncs (default 10 s, whole seconds;
          * {@link Duration#ZERO} for none).
+         *
+         * @param interval whole seconds, or zero
+         * @return this builder
          */
         public Builder keepAliveInterval(Duration interval) {
             transport.keepAliveInterval(interval);
             return this;
         }
 
-        /** How long to wait for a QUIC handshake (default 5 s). */
+        /**
+         * How long to wait for a QUIC handshake (default 5 s).
+         *
+         * @param timeout positive
+         * @return this builder
+         */
         public Builder connectTimeout(Duration timeout) {
             transport.connectTimeout(timeout);
             return this;
@@ -991,13 +1105,21 @@ public final class SyncNode implements AutoCloseable {
          * What all peers together may make this node hold (default {@link NodeBudget#defaults()}):
          * bytes of peer data in flight, connections, and sessions served at once, each also per
          * peer address and sessions per team. Past a limit sessions wait rather than fail.
+         *
+         * @param budget the limits
+         * @return this builder
          */
         public Builder budget(NodeBudget budget) {
             transport.budget(budget);
             return this;
         }
 
-        /** How scheduled syncs back off after failures (default 1 s doubling to 5 min). */
+        /**
+         * How scheduled syncs back off after failures (default 1 s doubling to 5 min).
+         *
+         * @param backoff the backoff
+         * @return this builder
+         */
         public Builder backoff(SyncScheduler.Backoff backoff) {
             this.backoff = Objects.requireNonNull(backoff, "backoff");
             return this;
@@ -1007,6 +1129,9 @@ public final class SyncNode implements AutoCloseable {
          * Whether to open a control socket ({@code DIR/control/socket}, owner-only) through
          * which {@code aranya-sync} commands on this data directory run against this node while
          * it is open, instead of failing on its lock (default false).
+         *
+         * @param open whether to open one
+         * @return this builder
          */
         public Builder controlSocket(boolean open) {
             this.controlSocket = open;
@@ -1018,6 +1143,9 @@ public final class SyncNode implements AutoCloseable {
          * access (any of the permissions in 077, as ssh's StrictModes) stops {@link #open}
          * (default true), or is used with a warning (false). Ignored on file systems without
          * POSIX permissions.
+         *
+         * @param strict whether such a file stops the node
+         * @return this builder
          */
         public Builder strictFileModes(boolean strict) {
             this.strictFileModes = strict;
@@ -1082,6 +1210,10 @@ public final class SyncNode implements AutoCloseable {
          * fails (a busy listen address too), everything acquired before it is released (the
          * directory and graph locks, sockets, threads), so the directory can be opened again
          * at once.
+         *
+         * @return the open node; close it to stop it
+         * @throws IOException if the directory is locked by another node, or cannot be created or read
+         * @throws SyncException STORAGE for a damaged or exposed file, as above
          */
         public SyncNode open() throws IOException, SyncException {
             Path dir = SecretFiles.directory(dataDirectory);

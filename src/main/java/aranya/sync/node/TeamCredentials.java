@@ -17,6 +17,12 @@ public final class TeamCredentials {
     private final GraphId team;
     private final byte[] secret;
 
+    /**
+     * Credentials for team.
+     *
+     * @param team the team's graph id
+     * @param secret the {@value #SECRET_LENGTH}-byte team secret (copied)
+     */
     public TeamCredentials(GraphId team, byte[] secret) {
         this.team = Objects.requireNonNull(team, "team");
         if (secret.length != SECRET_LENGTH) {
@@ -25,7 +31,12 @@ public final class TeamCredentials {
         this.secret = secret.clone();
     }
 
-    /** Parses {@code <team id hex>:<secret hex>}. */
+    /**
+     * Parses {@code <team id hex>:<secret hex>}.
+     *
+     * @param text the text form from {@link #encode()}
+     * @return the credentials
+     */
     public static TeamCredentials parse(String text) {
         int colon = text.indexOf(':');
         if (colon != 64 || text.length() != 64 + 1 + 2 * SECRET_LENGTH) {
@@ -38,16 +49,17 @@ public final class TeamCredentials {
         }
     }
 
+    /** {@return the team's graph id} */
     public GraphId team() {
         return team;
     }
 
-    /** A copy of the secret. */
+    /** {@return a copy of the secret} */
     public byte[] secret() {
         return secret.clone();
     }
 
-    /** The shareable text form, secret included. */
+    /** {@return the shareable text form, secret included} */
     public String encode() {
         return team.toHex() + ":" + HexFormat.of().formatHex(secret);
     }

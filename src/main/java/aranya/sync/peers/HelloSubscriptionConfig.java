@@ -17,6 +17,7 @@ public record HelloSubscriptionConfig(Duration graphChangeDelay, Duration durati
     /** The longest subscription accepted, as for sync intervals. */
     public static final Duration MAX_DURATION = SyncPeerConfig.MAX_INTERVAL;
 
+    /** Checks that each duration is in range and the duration positive. */
     public HelloSubscriptionConfig {
         requireInRange(graphChangeDelay, "graphChangeDelay");
         requireInRange(duration, "duration");
@@ -26,7 +27,7 @@ public record HelloSubscriptionConfig(Duration graphChangeDelay, Duration durati
         }
     }
 
-    /** A builder with Aranya's defaults: 100 ms change delay, one year, a hello every 10 s. */
+    /** {@return a builder with Aranya's defaults: 100 ms change delay, one year, a hello every 10 s} */
     public static Builder builder() {
         return new Builder();
     }
@@ -46,21 +47,40 @@ public record HelloSubscriptionConfig(Duration graphChangeDelay, Duration durati
 
         private Builder() {}
 
+        /**
+         * The least time between two hellos caused by changes.
+         *
+         * @param delay the delay, default 100 ms
+         * @return this builder
+         */
         public Builder graphChangeDelay(Duration delay) {
             this.graphChangeDelay = delay;
             return this;
         }
 
+        /**
+         * How long the subscription lasts.
+         *
+         * @param duration positive, at most {@link #MAX_DURATION}; default one year
+         * @return this builder
+         */
         public Builder duration(Duration duration) {
             this.duration = duration;
             return this;
         }
 
+        /**
+         * How often the peer announces its head when nothing changed.
+         *
+         * @param delay the interval, default 10 s; zero for never
+         * @return this builder
+         */
         public Builder scheduleDelay(Duration delay) {
             this.scheduleDelay = delay;
             return this;
         }
 
+        /** {@return the configuration} */
         public HelloSubscriptionConfig build() {
             return new HelloSubscriptionConfig(graphChangeDelay, duration, scheduleDelay);
         }

@@ -6,8 +6,12 @@ import java.util.Objects;
 /**
  * Where a peer's sync server listens: a host name or IP literal and a UDP port. Written
  * {@code host:port}, with IPv6 literals in brackets ({@code [::1]:4433}).
+ *
+ * @param host a host name or IP literal (without brackets)
+ * @param port a UDP port, 1 to 65535
  */
 public record PeerAddress(String host, int port) {
+    /** Checks that the host is not empty and the port in range. */
     public PeerAddress {
         Objects.requireNonNull(host, "host");
         if (host.isBlank()) {
@@ -18,13 +22,23 @@ public record PeerAddress(String host, int port) {
         }
     }
 
-    /** Parses {@code host:port} or {@code [ipv6]:port}. */
+    /**
+     * Parses {@code host:port} or {@code [ipv6]:port}.
+     *
+     * @param text the address as written
+     * @return the address
+     */
     public static PeerAddress parse(String text) {
         HostPort hp = split(text);
         return new PeerAddress(hp.host(), hp.port());
     }
 
-    /** Parses a local address to listen on, written as a peer address; port 0 picks a free port. */
+    /**
+     * Parses a local address to listen on, written as a peer address; port 0 picks a free port.
+     *
+     * @param text the address as written
+     * @return the socket address, resolved
+     */
     public static InetSocketAddress parseListenAddress(String text) {
         HostPort hp = split(text);
         if (hp.port() < 0 || hp.port() > 65535) {
@@ -54,6 +68,11 @@ public record PeerAddress(String host, int port) {
         }
     }
 
+    /**
+     * {@return the peer address of a socket address}
+     *
+     * @param address a resolved or unresolved socket address
+     */
     public static PeerAddress of(InetSocketAddress address) {
         return new PeerAddress(address.getHostString(), address.getPort());
     }

@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * How to sync with one peer (the design's {@code SyncPeerConfig}). Immutable; build it with
- * {@link #builder()}.
+ * How to sync with one peer (Aranya's {@code SyncPeerConfig}, with the {@code bidirectional}
+ * flag of its bidirectional-sync proposal). Immutable; build it with {@link #builder()}.
  *
  * @param interval how often to sync periodically; empty for no periodic sync
  * @param syncNow whether to sync once right after the peer is added
@@ -17,17 +17,18 @@ public record SyncPeerConfig(Optional<Duration> interval, boolean syncNow, boole
     /** The longest periodic interval accepted (Aranya's {@code MAX_SYNC_INTERVAL}). */
     public static final Duration MAX_INTERVAL = Duration.ofDays(365);
 
+    /** Checks that the interval, if any, is in range. */
     public SyncPeerConfig {
         Objects.requireNonNull(interval, "interval");
         interval.ifPresent(SyncPeerConfig::checkInterval);
     }
 
-    /** A builder with the defaults: no interval, syncNow true, bidirectional false. */
+    /** {@return a builder with the defaults: no interval, syncNow true, bidirectional false} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder starting from this configuration. */
+    /** {@return a builder starting from this configuration} */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.interval = interval.orElse(null);
@@ -53,31 +54,51 @@ public record SyncPeerConfig(Optional<Duration> interval, boolean syncNow, boole
 
         private Builder() {}
 
-        /** Sync periodically at this interval (positive, at most one year). */
+        /**
+         * Sync periodically at this interval (positive, at most one year).
+         *
+         * @param interval the interval
+         * @return this builder
+         */
         public Builder interval(Duration interval) {
             checkInterval(Objects.requireNonNull(interval, "interval"));
             this.interval = interval;
             return this;
         }
 
-        /** No periodic sync (the default). */
+        /**
+         * No periodic sync (the default).
+         *
+         * @return this builder
+         */
         public Builder noInterval() {
             this.interval = null;
             return this;
         }
 
-        /** Whether to sync once as soon as the peer is added (default true). */
+        /**
+         * Whether to sync once as soon as the peer is added (default true).
+         *
+         * @param syncNow whether to sync at once
+         * @return this builder
+         */
         public Builder syncNow(boolean syncNow) {
             this.syncNow = syncNow;
             return this;
         }
 
-        /** Whether syncs with this peer are bidirectional (default false). */
+        /**
+         * Whether syncs with this peer are bidirectional (default false).
+         *
+         * @param bidirectional whether syncs are bidirectional
+         * @return this builder
+         */
         public Builder bidirectional(boolean bidirectional) {
             this.bidirectional = bidirectional;
             return this;
         }
 
+        /** {@return the configuration} */
         public SyncPeerConfig build() {
             return new SyncPeerConfig(Optional.ofNullable(interval), syncNow, bidirectional);
         }

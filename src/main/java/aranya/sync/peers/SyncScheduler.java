@@ -26,31 +26,62 @@ public final class SyncScheduler implements AutoCloseable {
     /** Runs one complete sync with a peer; the transport's deadline bounds how long it takes. */
     @FunctionalInterface
     public interface PeerSyncer {
+        /**
+         * Syncs with peer for team once.
+         *
+         * @param peer the peer
+         * @param team the team's graph
+         * @param bidirectional whether to answer the peer's request too
+         * @return what moved
+         * @throws SyncException if the sync failed
+         */
         SyncSummary sync(PeerAddress peer, GraphId team, boolean bidirectional) throws SyncException;
     }
 
     /** Told about every sync the scheduler runs, scheduled or on demand. */
     public interface Listener {
+        /**
+         * A sync succeeded.
+         *
+         * @param peer the peer
+         * @param team the team's graph
+         * @param summary what moved
+         */
         void synced(PeerAddress peer, GraphId team, SyncSummary summary);
 
+        /**
+         * A sync failed.
+         *
+         * @param peer the peer
+         * @param team the team's graph
+         * @param failure why
+         */
         void failed(PeerAddress peer, GraphId team, SyncException failure);
     }
 
     /**
      * How retries slow down: the n-th consecutive failure waits {@code base * 2^(n-1)},
      * at most {@code cap}.
+     *
+     * @param base the wait after the first failure
+     * @param cap the longest wait
      */
     public record Backoff(Duration base, Duration cap) {
         /** One second doubling up to five minutes. */
         public static final Backoff DEFAULT = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(5));
 
+        /** Checks that base is positive and cap at least base. */
         public Backoff {
             if (base.isNegative() || base.isZero() || cap.compareTo(base) < 0) {
                 throw new IllegalArgumentException("backoff needs 0 < base <= cap, got " + base + " and " + cap);
             }
         }
 
-        /** The wait after this many failures in a row (at least 1). */
+        /**
+         * {@return the wait after this many failures in a row (at least 1)}
+         *
+         * @param failures consecutive failures, at least 1
+         */
         public Duration after(int failures) {
             Duration d = base;
             for (int i = 1; i < failures && d.compareTo(cap) < 0; i++) {
@@ -60,7 +91,12 @@ public final class SyncScheduler implements AutoCloseable {
         }
     }
 
-    /** A scheduled (peer, team) pair. */
+    /**
+     * A scheduled (peer, team) pair.
+     *
+     * @param peer the peer
+     * @param team the team's graph
+     */
     public record PeerKey(PeerAddress peer, GraphId team) {}
 
     private final PeerSyncer syncer;
@@ -103,6 +139,10 @@ public final class SyncScheduler implements AutoCloseable {
      * Schedules syncs with peer for team; re-adding replaces the configuration and restarts
      * the schedule. With {@code syncNow} the first sync starts at once (this call does not
      * wait for it), else after one interval.
+     *
+     * @param peer the peer
+     * @param team the team's graph
+     * @param config the interval, whether to sync now, and the direction
      */
     public void addSyncPeer(PeerAddress peer, GraphId team, SyncPeerConfig config) {
         Objects.requireNonNull(config, "config");
@@ -121,7 +161,13 @@ public final class SyncScheduler implements AutoCloseable {
         });
     }
 
-    /** Stops syncing with peer for team; a sync already running finishes. Returns whether it was scheduled. */
+    /**
+     * Stops syncing with peer for team; a sync already running finishes. Returns whether it was scheduled.
+     *
+     * @param peer the peer
+     * @param team the team's graph
+     * @return whether the pair was scheduled
+     */
     public boolean removeSyncPeer(PeerAddress peer, GraphId team) {
         PeerTask task = tasks.remove(new PeerKey(peer, team));
         if (task != null) {
@@ -130,7 +176,7 @@ public final class SyncScheduler implements AutoCloseable {
         return task != null;
     }
 
-    /** The scheduled pairs and their configurations. */
+    /** {@return the scheduled pairs and their configurations} */
     public Map<PeerKey, SyncPeerConfig> peers() {
         Map<PeerKey, SyncPeerConfig> out = new java.util.TreeMap<>(
                 java.util.Comparator.comparing((PeerKey k) -> k.peer().toString()).thenComparing(PeerKey::team));
@@ -139,8 +185,14 @@ public final class SyncScheduler implements AutoCloseable {
     }
 
     /**
-     * Syncs with peer now and waits for the result (the design's {@code sync_now}); an empty
+     * Syncs with peer now and waits for the result (Aranya's {@code sync_now}); an empty
      * config means unidirectional. The peer need not be scheduled. One call converges fully.
+     *
+     * @param peer the peer
+     * @param team the team's graph
+     * @param config the direction; empty for unidirectional
+     * @return what moved
+     * @throws SyncException if the sync failed
      */
     public SyncSummary syncNow(PeerAddress peer, GraphId team, Optional<SyncPeerConfig> config) throws SyncException {
         boolean bidirectional = config.map(SyncPeerConfig::bidirectional).orElse(false);
@@ -265,7 +317,10 @@ public final class SyncScheduler implements AutoCloseable {
                 return true;
             } catch (SyncException e) {
                 if (e.error() != SyncError.CANCELLED) { // cancelled: the scheduler's owner is closing
-                    LOG.log(Level.INFO, "sync with {0} for team {1} failed: {2}", key.peer(), key.team(), e.getMessage());
+                    // The one log line of a failed scheduled sync: nobody else reports it (an
+                    // on-demand sync throws to its caller instead).
+                    LOG.log(Level.WARNING, "sync with {0} for team {1} failed ({2} in a row): {3}", key.peer(), key.team(), failures + 1,
+                            e.getMessage());
                 }
                 listener.failed(key.peer(), key.team(), e);
                 return false;

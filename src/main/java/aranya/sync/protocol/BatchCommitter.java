@@ -107,7 +107,7 @@ final class BatchCommitter implements AutoCloseable {
     private void throwIfFailed() throws SyncException {
         SyncException f = failure;
         if (f != null) {
-            throw new SyncException(f.error(), f.getMessage(), f);
+            throw new SyncException(f.error(), f.reason(), f);
         }
     }
 

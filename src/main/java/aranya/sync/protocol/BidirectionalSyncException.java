@@ -3,10 +3,10 @@ package aranya.sync.protocol;
 import aranya.sync.SyncException;
 
 /**
- * The design's {@code BidirectionalSyncError}: the second half of a bidirectional sync
- * failed after the first half succeeded. It is the cause of the {@link SyncException} that
- * the sync call throws (the design wraps it in {@code SyncError::Other}); that exception
- * keeps the underlying error code. What the first half delivered stays committed.
+ * The second half of a bidirectional sync failed after the first half succeeded (Aranya's
+ * bidirectional-sync proposal calls this {@code BidirectionalSyncError}, with these two
+ * variants). It is the cause of the {@link SyncException} that the sync call throws (where
+ * Aranya wraps it in {@code SyncError::Other}); that exception keeps the underlying error code. What the first half delivered stays committed.
  */
 public abstract sealed class BidirectionalSyncException extends Exception
         permits BidirectionalSyncException.ServerRequestFailed, BidirectionalSyncException.ClientResponseFailed {
@@ -16,7 +16,7 @@ public abstract sealed class BidirectionalSyncException extends Exception
         super(message, cause);
     }
 
-    /** The failure underneath. */
+    /** {@return the failure underneath} */
     public SyncException failure() {
         return (SyncException) getCause();
     }
@@ -26,7 +26,7 @@ public abstract sealed class BidirectionalSyncException extends Exception
         private static final long serialVersionUID = 1L;
 
         ServerRequestFailed(SyncException cause) {
-            super("server sync request failed after a successful sync response: " + cause.getMessage(), cause);
+            super("server sync request failed after a successful sync response: " + cause.reason(), cause);
         }
     }
 
@@ -35,7 +35,7 @@ public abstract sealed class BidirectionalSyncException extends Exception
         private static final long serialVersionUID = 1L;
 
         ClientResponseFailed(SyncException cause) {
-            super("client response to the server's request failed: " + cause.getMessage(), cause);
+            super("client response to the server's request failed: " + cause.reason(), cause);
         }
     }
 }

@@ -40,6 +40,8 @@ public final class HelloPublisher implements AutoCloseable {
     private boolean closed;
 
     /**
+     * A publisher with no subscriptions yet.
+     *
      * @param maxSubscriptions how many subscriptions may be open at once, over all graphs and peers
      * @param maxStreamLifetime the longest one subscription stream is held open
      */
@@ -54,7 +56,7 @@ public final class HelloPublisher implements AutoCloseable {
         this.maxStreamLifetime = maxStreamLifetime;
     }
 
-    /** How many subscriptions are open now. */
+    /** {@return how many subscriptions are open now} */
     public int active() {
         lock.lock();
         try {

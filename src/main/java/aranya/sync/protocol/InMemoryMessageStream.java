@@ -41,7 +41,13 @@ public final class InMemoryMessageStream implements MessageStream {
         this.deadline = deadline;
     }
 
-    /** A connected pair: what one end sends, the other receives. Index 0 is the client end. */
+    /**
+     * A connected pair: what one end sends, the other receives. Index 0 is the client end.
+     *
+     * @param maxMessageBytes the largest message either end accepts
+     * @param deadline how long a receive waits before it fails with TIMEOUT
+     * @return the two ends, client first
+     */
     public static InMemoryMessageStream[] pair(int maxMessageBytes, Duration deadline) {
         return pair("client", "server", maxMessageBytes, deadline);
     }
@@ -49,6 +55,12 @@ public final class InMemoryMessageStream implements MessageStream {
     /**
      * A connected pair between two named peers; each end's {@link #peer()} is the other's
      * name, which is what keys the peer cache. Index 0 is the client end.
+     *
+     * @param client the client end's name
+     * @param server the server end's name
+     * @param maxMessageBytes the largest message either end accepts
+     * @param deadline how long a receive waits before it fails with TIMEOUT
+     * @return the two ends, client first
      */
     public static InMemoryMessageStream[] pair(String client, String server, int maxMessageBytes, Duration deadline) {
         BlockingQueue<byte[]> toServer = new LinkedBlockingQueue<>();

@@ -14,21 +14,33 @@ import java.util.Optional;
  * aborts the stream and the call fails with {@link aranya.sync.SyncError#TIMEOUT}.
  */
 public interface MessageStream extends AutoCloseable {
-    /** Sends one message. */
+    /**
+     * Sends one message.
+     *
+     * @param message the whole message
+     * @throws IOException if the stream fails
+     * @throws SyncException TIMEOUT past the deadline, MESSAGE_TOO_LARGE for a message over the limit
+     */
     void send(byte[] message) throws IOException, SyncException;
 
     /**
-     * The peer's next message, or empty once the peer has finished its send side.
+     * {@return the peer's next message, or empty once the peer has finished its send side}
      *
      * @throws SyncException MESSAGE_TOO_LARGE for a message over the limit, MALFORMED for a
      *     message cut short by the end of the stream, TIMEOUT past the deadline
+     * @throws IOException if the stream fails
      */
     Optional<byte[]> receive() throws IOException, SyncException;
 
-    /** Finishes our send side: the peer's {@link #receive} returns empty after our last message. */
+    /**
+     * Finishes our send side: the peer's {@link #receive} returns empty after our last message.
+     *
+     * @throws IOException if the stream fails
+     * @throws SyncException TIMEOUT past the deadline
+     */
     void finish() throws IOException, SyncException;
 
-    /** A name for the peer, for logs and the peer cache (for example "127.0.0.1:4433"). */
+    /** {@return a name for the peer, for logs and the peer cache (for example "127.0.0.1:4433")} */
     String peer();
 
     /** Aborts whatever is still open in both directions; idempotent. */

@@ -42,27 +42,30 @@ public record NodeBudget(
         requireAtLeastOne(maxSessionsPerPeer, "maxSessionsPerPeer");
     }
 
-    /** A builder with the defaults. */
+    /** {@return a builder with the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The defaults: {@code builder().build()}. */
+    /** {@return the defaults: {@code builder().build()}} */
     public static NodeBudget defaults() {
         return builder().build();
     }
 
-    /** What served sessions may hold at once, in bytes: half of {@link #peerDataBytes}. */
+    /** {@return what served sessions may hold at once, in bytes: half of {@link #peerDataBytes}} */
     public long sessionBytes() {
         return peerDataBytes / 2;
     }
 
-    /** What one peer's served sessions may hold at once: a quarter of {@link #sessionBytes()}. */
+    /** {@return what one peer's served sessions may hold at once: a quarter of {@link #sessionBytes()}} */
     public long sessionBytesPerPeer() {
         return sessionBytes() / 4;
     }
 
-    /** The largest receive window of one served connection: its share of the other half of {@link #peerDataBytes}. */
+    /**
+     * {@return the largest receive window of one served connection: its share of the other
+     * half of {@link #peerDataBytes}}
+     */
     public long connectionWindow() {
         return peerDataBytes / 2 / maxConnections;
     }
@@ -87,6 +90,9 @@ public record NodeBudget(
         /**
          * Default 64 MiB: 32 MiB for served sessions (8 MiB of it for one peer) and 32 MiB of
          * QUIC receive windows (1 MiB per connection at 32 connections); at least 4 MiB.
+         *
+         * @param value the bytes, at least 4 MiB
+         * @return this builder
          */
         public Builder peerDataBytes(long value) {
             if (value < MIN_PEER_DATA_BYTES) {
@@ -96,7 +102,13 @@ public record NodeBudget(
             return this;
         }
 
-        /** Default 32 connections on the node, of which 16 from one remote address. */
+        /**
+         * Default 32 connections on the node, of which 16 from one remote address.
+         *
+         * @param total connections served at once on the node
+         * @param perPeer of which from one remote address
+         * @return this builder
+         */
         public Builder maxConnections(int total, int perPeer) {
             requireAtLeastOne(total, "maxConnections");
             requireAtLeastOne(perPeer, "maxConnectionsPerPeer");
@@ -105,7 +117,14 @@ public record NodeBudget(
             return this;
         }
 
-        /** Default 256 streams served at once on the node, 128 of one team, 32 of one remote address. */
+        /**
+         * Default 256 streams served at once on the node, 128 of one team, 32 of one remote address.
+         *
+         * @param total streams served at once on the node
+         * @param perTeam of which of one team
+         * @param perPeer of which from one remote address
+         * @return this builder
+         */
         public Builder maxSessions(int total, int perTeam, int perPeer) {
             requireAtLeastOne(total, "maxSessions");
             requireAtLeastOne(perTeam, "maxSessionsPerTeam");
@@ -116,7 +135,7 @@ public record NodeBudget(
             return this;
         }
 
-        /** The budget. */
+        /** {@return the budget} */
         public NodeBudget build() {
             return new NodeBudget(peerDataBytes, maxConnections, maxConnectionsPerPeer, maxSessions, maxSessionsPerTeam,
                     maxSessionsPerPeer);

@@ -22,7 +22,16 @@ public final class PeerCache {
 
     private final Map<Key, List<Address>> heads = new ConcurrentHashMap<>();
 
-    /** The addresses peer is known to hold in graph, newest first. */
+    /** An empty cache. */
+    public PeerCache() {
+    }
+
+    /**
+     * {@return the addresses peer is known to hold in graph, newest first}
+     *
+     * @param peer the peer's name ({@link MessageStream#peer()})
+     * @param graph the graph
+     */
     public List<Address> heads(String peer, GraphId graph) {
         return heads.getOrDefault(new Key(peer, graph), List.of());
     }
@@ -30,6 +39,10 @@ public final class PeerCache {
     /**
      * Records that peer holds these commands of graph (all of which graph must hold too).
      * Keeps only the addresses that no other recorded address descends from, newest first.
+     *
+     * @param peer the peer's name ({@link MessageStream#peer()})
+     * @param graph the graph
+     * @param held addresses the peer holds
      */
     public void update(String peer, Graph graph, Collection<Address> held) {
         if (held.isEmpty()) {
@@ -42,7 +55,11 @@ public final class PeerCache {
         });
     }
 
-    /** Forgets everything about peer, for example when it is removed. */
+    /**
+     * Forgets everything about peer, for example when it is removed.
+     *
+     * @param peer the peer's name ({@link MessageStream#peer()})
+     */
     public void forget(String peer) {
         heads.keySet().removeIf(k -> k.peer().equals(peer));
     }

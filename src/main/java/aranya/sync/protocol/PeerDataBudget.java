@@ -31,6 +31,8 @@ public final class PeerDataBudget {
     private long peak;
 
     /**
+     * A budget nothing holds yet.
+     *
      * @param limit the most bytes all sessions may hold at once
      * @param perPeerLimit the most bytes the sessions of one peer may hold at once
      */
@@ -42,12 +44,16 @@ public final class PeerDataBudget {
         this.perPeerLimit = perPeerLimit;
     }
 
-    /** The budget of {@link NodeBudget#sessionBytes()}, with {@link NodeBudget#sessionBytesPerPeer()} for one peer. */
+    /**
+     * {@return the budget of {@link NodeBudget#sessionBytes()}, with {@link NodeBudget#sessionBytesPerPeer()} for one peer}
+     *
+     * @param budget the node's limits
+     */
     public static PeerDataBudget of(NodeBudget budget) {
         return new PeerDataBudget(budget.sessionBytes(), budget.sessionBytesPerPeer());
     }
 
-    /** A budget no session ever waits for: for tests and in-process peers. */
+    /** {@return a budget no session ever waits for: for tests and in-process peers} */
     public static PeerDataBudget unlimited() {
         return new PeerDataBudget(Long.MAX_VALUE, Long.MAX_VALUE);
     }
@@ -58,17 +64,18 @@ public final class PeerDataBudget {
      *
      * @param peer what identifies the peer for fairness, for example its IP address; equal
      *     keys share one share
+     * @return the account; close it when the session ends
      */
     public Account account(Object peer) {
         return new Account(Objects.requireNonNull(peer, "peer"));
     }
 
-    /** The most bytes all sessions may hold at once. */
+    /** {@return the most bytes all sessions may hold at once} */
     public long limit() {
         return limit;
     }
 
-    /** Bytes held now, over all sessions. */
+    /** {@return bytes held now, over all sessions} */
     public long held() {
         lock.lock();
         try {
@@ -78,7 +85,7 @@ public final class PeerDataBudget {
         }
     }
 
-    /** The most bytes ever held at once. */
+    /** {@return the most bytes ever held at once} */
     public long peak() {
         lock.lock();
         try {
@@ -91,7 +98,11 @@ public final class PeerDataBudget {
     /** What a session hands over before it waits for budget. */
     @FunctionalInterface
     public interface BeforeWaiting {
-        /** Hands over what the session can release. */
+        /**
+         * Hands over what the session can release.
+         *
+         * @throws SyncException if handing over fails (the reservation then fails with it)
+         */
         void run() throws SyncException;
     }
 
@@ -111,6 +122,8 @@ public final class PeerDataBudget {
          *     at once (a session hands over what it can release, so that it never waits while
          *     holding bytes it could free)
          * @throws SyncException {@link SyncError#TIMEOUT} if the bytes did not come free in time
+         * @param bytes how many bytes
+         * @param wait the longest wait
          */
         public void reserve(long bytes, Duration wait, BeforeWaiting beforeWaiting) throws SyncException {
             if (bytes <= 0) {
@@ -147,7 +160,11 @@ public final class PeerDataBudget {
             }
         }
 
-        /** Releases bytes this account holds. */
+        /**
+         * Releases bytes this account holds.
+         *
+         * @param bytes how many bytes, at most what it holds
+         */
         public void release(long bytes) {
             if (bytes <= 0) {
                 return;

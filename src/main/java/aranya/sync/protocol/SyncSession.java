@@ -26,8 +26,8 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * The blocking sync exchange over one {@link MessageStream}, for both roles, written as the
- * design's pseudocode reads. One session delivers everything the responder had when it began
+ * The blocking sync exchange over one {@link MessageStream}, for both roles, written in the
+ * order of the exchange below. One session delivers everything the responder had when it began
  * (several responses, then {@code SyncEnd}), so one call converges however far behind the
  * requester is, where Aranya needs one scheduled round per 100 commands.
  *
@@ -35,15 +35,15 @@ import java.util.function.Predicate;
  * client                                   server
  *   Poll{request, bidirectional} ------->
  *   (finish, if unidirectional)
- *                                <-------  Ok(SyncResponse)* Ok(SyncEnd)
- *                                <-------  Poll{request} (if bidirectional)
+ *                                &lt;-------  Ok(SyncResponse)* Ok(SyncEnd)
+ *                                &lt;-------  Poll{request} (if bidirectional)
  *   Ok(SyncResponse)* Ok(SyncEnd) ------>
  *   finish                                 commit, then finish (or Err, then finish)
  * </pre>
  *
  * <p>In a unidirectional session the server finishes right after SyncEnd. In a bidirectional
- * one it keeps its send side open until it has committed the client's answer, unlike the
- * design's pseudocode (which finishes after its request): so the client's call returns only
+ * one it keeps its send side open until it has committed the client's answer, unlike Aranya's
+ * bidirectional-sync proposal (where the server finishes right after its request): so the client's call returns only
  * once both directions are stored, and a refusal reaches the client as ClientResponseFailed.
  */
 public final class SyncSession {
@@ -74,6 +74,8 @@ public final class SyncSession {
      * A session that holds peer data without limit.
      *
      * @param maxMessageBytes the largest message the stream carries (responses are cut to fit)
+     * @param stream the stream to the peer
+     * @param cache what peers are known to hold
      */
     public SyncSession(MessageStream stream, PeerCache cache, int maxMessageBytes) {
         this(stream, cache, maxMessageBytes, PeerDataBudget.unlimited().account(stream.peer()), Duration.ofDays(1));
@@ -89,6 +91,9 @@ public final class SyncSession {
      *
      * @param maxMessageBytes the largest message the stream carries (responses are cut to fit)
      * @param idleTimeout how long the session may wait for its budget at a time (the stream's idle timeout)
+     * @param stream the stream to the peer
+     * @param cache what peers are known to hold
+     * @param budget the account this session's peer data counts against
      */
     public SyncSession(MessageStream stream, PeerCache cache, int maxMessageBytes, PeerDataBudget.Account budget, Duration idleTimeout) {
         this.stream = stream;
@@ -104,6 +109,9 @@ public final class SyncSession {
      *
      * @throws SyncException on failure; in bidirectional mode a failure after our own pull
      *     has a {@link BidirectionalSyncException} as its cause, and the pull stays committed
+     * @param graph the graph to sync
+     * @param bidirectional whether to answer the server's request afterwards
+     * @return what moved in both directions
      */
     public SyncSummary requestSync(Graph graph, boolean bidirectional) throws SyncException {
         return requestSync(graph, bidirectional, 0);
@@ -112,6 +120,12 @@ public final class SyncSession {
     /**
      * As {@link #requestSync(Graph, boolean)}, asking the server to send at most maxBytes of
      * commands (0: no limit); {@link SyncSummary#remaining()} says whether it had more.
+     *
+     * @param graph the graph to sync
+     * @param bidirectional whether to answer the server's request afterwards
+     * @param maxBytes the most command bytes the server may send, 0 for no limit
+     * @return what moved in both directions
+     * @throws SyncException as for {@link #requestSync(Graph, boolean)}
      */
     public SyncSummary requestSync(Graph graph, boolean bidirectional, long maxBytes) throws SyncException {
         SyncRequester requester = new SyncRequester(graph);
@@ -270,6 +284,8 @@ public final class SyncSession {
      * @param scheduleDelay the interval of periodic hellos; zero for none
      * @throws SyncException a refusal (too many subscriptions, say) as PEER_ERROR, TIMEOUT at
      *     the stream's deadline, TRANSPORT when the stream is closed under us
+     * @param graph the graph whose head to follow
+     * @param onHello called with each announced head
      */
     public void subscribeHellos(GraphId graph, Duration graphChangeDelay, Duration duration, Duration scheduleDelay,
             Consumer<Address> onHello) throws SyncException {

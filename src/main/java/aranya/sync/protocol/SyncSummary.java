@@ -11,7 +11,7 @@ package aranya.sync.protocol;
  * @param bytes message bytes sent and received in the session (without transport framing)
  */
 public record SyncSummary(int received, int added, int sent, boolean remaining, long bytes) {
-    /** Commands received that we already had. */
+    /** {@return commands received that we already had} */
     public int duplicates() {
         return received - added;
     }

@@ -23,7 +23,9 @@ final class KwikLog extends NullLogger {
             "sender is looping in busy wait",       // kwik's self-check of its pacing; it recovers by itself
             "DataBlockedFrame",                     // the peer reports flow control doing its job
             "not accepting new connections",        // a peer dialling a listener that is closing
-            "ConnectionCloseFrame");                // refusing it, on the socket that just closed
+            "ConnectionCloseFrame",                 // refusing it, on the socket that just closed
+            "anti-amplification limit",             // a server waiting for a new client to prove its address
+            "Timer was cancelled");                 // a loss-detection timer that fired as it was cancelled
 
     private final System.Logger log;
 

@@ -540,7 +540,7 @@ public final class SyncConnector implements AutoCloseable {
                 } catch (SyncException e) {
                     stream.abort(e.error());
                     stream.close();
-                    LOG.log(Level.WARNING, "team authentication to {0} for team {1} failed: {2}", peer, team, e.getMessage());
+                    LOG.log(Level.DEBUG, "team authentication to {0} for team {1} failed: {2}", peer, team, e.getMessage());
                     throw e;
                 }
                 CompletableFuture<Void> verdict = new CompletableFuture<>();
@@ -559,7 +559,7 @@ public final class SyncConnector implements AutoCloseable {
                 verdict.complete(null);
             } catch (SyncException e) {
                 stream.abort(e.error());
-                LOG.log(Level.WARNING, "team authentication to {0} for team {1} failed: {2}", peer, team, e.getMessage());
+                LOG.log(Level.DEBUG, "team authentication to {0} for team {1} failed: {2}", peer, team, e.getMessage());
                 verdict.completeExceptionally(e);
             } finally {
                 stream.close();

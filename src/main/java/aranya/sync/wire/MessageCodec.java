@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * Encodes and decodes sync messages in Aranya's wire format: postcard 1.x of the aranya-core
- * v0.22 types (spec §2.1). This is the only place that knows the variant indexes (wire tags).
+ * v0.22 types, laid out in docs/protocol.md. This is the only place that knows the variant indexes (wire tags).
  *
  * <p>Command bodies are not part of the postcard structure. A {@code SyncResponse} carries
  * one {@code CommandMeta} per command:

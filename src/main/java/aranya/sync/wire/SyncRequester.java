@@ -32,11 +32,17 @@ public final class SyncRequester {
     private long nextIndex;
     private boolean remaining;
 
+    /**
+     * A requester for graph, with a fresh random session id.
+     *
+     * @param graph the graph to sync
+     */
     public SyncRequester(Graph graph) {
         this.graph = graph;
         this.sessionId = SessionId.random(RANDOM);
     }
 
+    /** {@return this session's id, sent in the request} */
     public SessionId sessionId() {
         return sessionId;
     }
@@ -46,6 +52,8 @@ public final class SyncRequester {
      * {@link Limits#COMMAND_SAMPLE_MAX} addresses.
      *
      * @param maxBytes the most command bytes the responder may send in this session, 0 for no limit
+     * @param peerHeads what the peer is known to hold ({@link PeerCache#heads})
+     * @return the request message
      */
     public SyncRequestMessage.SyncRequest request(List<Address> peerHeads, long maxBytes) {
         if (state != State.NEW) {
@@ -58,6 +66,10 @@ public final class SyncRequester {
     /**
      * Checks one response. Returns its commands (possibly none) for a {@code SyncResponse},
      * empty for the final {@code SyncEnd}.
+     *
+     * @param message the response
+     * @return its commands, or empty for {@code SyncEnd}
+     * @throws SyncException MALFORMED or PEER_ERROR for a response out of order or from another session
      */
     public Optional<List<Command>> receive(SyncResponseMessage message) throws SyncException {
         if (state != State.WAITING) {
@@ -91,7 +103,7 @@ public final class SyncRequester {
         }
     }
 
-    /** Whether the responder ended the session with commands left over (its byte budget ran out). */
+    /** {@return whether the responder ended the session with commands left over (its byte budget ran out)} */
     public boolean remaining() {
         return remaining;
     }

@@ -20,7 +20,7 @@ import java.util.List;
 public final class SyncResponder {
     /**
      * Conservative bytes one command costs in a response besides its policy and payload: the
-     * largest postcard {@code CommandMeta} (146 bytes, reference spec section 2.1).
+     * largest postcard {@code CommandMeta} (146 bytes: see MessageCodec).
      */
     static final int META_BYTES_MAX = 146;
     /** Envelope, response header and list length, rounded up. */
@@ -39,6 +39,9 @@ public final class SyncResponder {
      * Starts a session for request against graph.
      *
      * @param messageBytes the largest message the transport carries
+     * @param graph the graph to answer from
+     * @param request the requester's sample
+     * @throws SyncException STORAGE if the graph cannot be read
      */
     public SyncResponder(Graph graph, SyncRequestMessage.SyncRequest request, int messageBytes) throws SyncException {
         if (!request.graphId().equals(graph.id())) {
@@ -50,17 +53,21 @@ public final class SyncResponder {
         this.toSend = graph.missing(request.commands());
     }
 
-    /** How many commands the requester lacked when the session started. */
+    /** {@return how many commands the requester lacked when the session started} */
     public int missingCount() {
         return toSend.size();
     }
 
-    /** Whether the final message has been handed out. */
+    /** {@return whether the final message has been handed out} */
     public boolean ended() {
         return ended;
     }
 
-    /** The next response, or the final {@code SyncEnd}. */
+    /**
+     * {@return the next response, or the final {@code SyncEnd}}
+     *
+     * @throws SyncException STORAGE if a command cannot be read
+     */
     public SyncResponseMessage next() throws SyncException {
         if (ended) {
             throw new IllegalStateException("session " + sessionId + " already ended");

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 127.0.0.1: streams that ask for everything and never read, and streams that upload junk
  * without reading. The node's peer data in flight must never pass its budget, the flood's
  * sessions must end at their deadline, and the honest member's syncs must succeed.
- * NodeFloodTest runs the issue's full-size floods against a node in a 256 MiB JVM.
+ * NodeFloodTest runs the full-size floods against a node in a 256 MiB JVM.
  */
 class NodeBudgetTest {
     /** Sessions of the victim: short, so the flood's stalled sessions end within the test. */

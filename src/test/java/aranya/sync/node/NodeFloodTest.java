@@ -36,13 +36,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The member floods of the hardening issue against a node in a separate JVM with a 256 MiB
+ * Floods by a team member against a node in a separate JVM with a 256 MiB
  * heap, the figures printed: the stall flood (4 connections × 1,000 streams that each send a
  * Poll for everything and never read) and the upload flood (24 connections × 16 streams that
  * each send a bidirectional Poll and then junk, never reading). The flood comes from
  * 127.0.0.2; during it, an honest member on 127.0.0.1 syncs both ways five times. The node
  * must stay alive and every honest sync succeed. CI runs the same floods scaled down (a tenth
- * of the streams, a sixth of the connections); the issue's full size, about a minute each:
+ * of the streams, a sixth of the connections); the full size, about a minute each:
  * {@code mvn -B verify -Dtest=NodeFloodTest -Daranya.flood=true}.
  */
 class NodeFloodTest {

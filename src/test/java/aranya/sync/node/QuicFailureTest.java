@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A scripted server over real QUIC misbehaves at each step of the bidirectional exchange;
- * a real client node reports the design's errors and keeps what the first direction brought.
+ * a real client node reports ServerRequestFailed or ClientResponseFailed and keeps what the first direction brought.
  */
 class QuicFailureTest {
     @TempDir

@@ -16,7 +16,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The design's test list and the transport issue's, over real kwik connections on loopback. */
+/** Syncs in both modes, concurrent sessions, authentication and the transport's limits, over real kwik connections on loopback. */
 class QuicSyncTest {
     @TempDir
     Path dir;

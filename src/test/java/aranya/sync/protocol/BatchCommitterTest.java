@@ -50,7 +50,10 @@ class BatchCommitterTest {
             assertThatThrownBy(() -> {
                 committer.submit(independent);
                 committer.finish();
-            }).isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.MALFORMED));
+            }).isInstanceOfSatisfying(SyncException.class, e -> {
+                assertThat(e.error()).isEqualTo(SyncError.MALFORMED);
+                assertThat(e.getMessage()).startsWith("MALFORMED: ").doesNotContain("MALFORMED: MALFORMED"); // the code once
+            });
             committer.close();
             assertThat(client.graph.size()).isEqualTo(11); // init and the first batch only
             assertThat(client.graph.contains(all.get(9).id())).isTrue();

@@ -135,6 +135,7 @@ class HostileServerTest {
             });
             assertThat(e.getCause()).isInstanceOf(BidirectionalSyncException.ServerRequestFailed.class);
             code(SyncError.MALFORMED).accept(e);
+            assertThat(e.getMessage()).startsWith("MALFORMED: server sync request failed").containsOnlyOnce("MALFORMED");
             assertThat(a.graph.contains(theirs.get(1).id())).isTrue();
         }
     }

@@ -67,8 +67,10 @@ class NodeIdentityTest {
         spliced.writeBytes(oneKey);
         spliced.writeBytes(otherCertificate);
 
-        assertThatThrownBy(() -> NodeIdentity.decode(spliced.toByteArray()))
+        NodeIdentity decoded = NodeIdentity.decode(spliced.toByteArray()); // parses: only serving needs the pair
+        assertThatThrownBy(decoded::checkKeyPair)
                 .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.error()).isEqualTo(SyncError.MALFORMED));
+        NodeIdentity.decode(one).checkKeyPair(); // a genuine pair passes
     }
 
     @Test

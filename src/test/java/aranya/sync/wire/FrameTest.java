@@ -26,7 +26,7 @@ class FrameTest {
 
     @Test
     void theHelloReplyIsTheSixByteFrameOfTheSpec() throws Exception {
-        // Spec §4.1: the daemon answers a hello with Ok([]) = 00 00, framed as 00 00 00 02 00 00.
+        // Aranya's daemon answers a hello with Ok([]) = 00 00, framed as 00 00 00 02 00 00 (docs/protocol.md).
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new FrameWriter(out, MAX).writeFrame(MessageCodec.encode(new ResponseEnvelope.Ok(Bytes.EMPTY)));
         assertThat(out.toByteArray()).isEqualTo(Vectors.hex("00 00 00 02 00 00"));

@@ -126,7 +126,7 @@ class MessageVectorsTest {
 
     @Test
     void theSpecExamplesAreQuotedVerbatim() {
-        // Spec §2.1, as printed there, with "<sid>" and "aa…aa" expanded.
+        // The worked examples of Aranya's wire format (docs/protocol.md), with "<sid>" and "aa…aa" expanded.
         String sid = "ef9bafcdf8acd19181deb7de9af1d9a2a302";
         assertThat(Vectors.load("sync-response-message.txt").get("sync-end-spec"))
                 .isEqualTo(Vectors.hex("01 " + spaced(sid) + " 00 00"));

@@ -60,7 +60,7 @@ class PostcardTest {
         "0,                   -1,                  ff ff ff ff ff ff ff ff ff 01",         // 2^64-1
         "1,                   0,                   80 80 80 80 80 80 80 80 80 02",         // 2^64: bit 64 is bit 1 of byte 10
         "-1,                  -1,                  ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff 03", // 2^128-1
-        "81985529216486895,   81985529216486895,   ef 9b af cd f8 ac d1 91 81 de b7 de 9a f1 d9 a2 a3 02",    // the spec's session id
+        "81985529216486895,   81985529216486895,   ef 9b af cd f8 ac d1 91 81 de b7 de 9a f1 d9 a2 a3 02",    // the session id of the worked examples (docs/protocol.md)
     })
     void u128Varints(long high, long low, String hex) throws SyncException {
         PostcardWriter w = new PostcardWriter();

@@ -13,6 +13,7 @@ public final class CorruptLogException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;
+    /** The byte offset of the first damaged record. */
     private final long offset;
 
     CorruptLogException(Path file, long offset, String message) {
@@ -21,12 +22,12 @@ public final class CorruptLogException extends IOException {
         this.offset = offset;
     }
 
-    /** The damaged log. */
+    /** {@return the damaged log} */
     public Path file() {
         return file;
     }
 
-    /** The byte offset in the log of the first record that is not intact (0: the file header). */
+    /** {@return the byte offset in the log of the first record that is not intact (0: the file header)} */
     public long offset() {
         return offset;
     }

@@ -28,7 +28,12 @@ public final class FileStorageProvider implements StorageProvider {
 
     private final Path directory;
 
-    /** Uses (and creates if needed) this directory. */
+    /**
+     * Uses (and creates if needed) this directory.
+     *
+     * @param directory where the graph logs are kept
+     * @throws IOException if the directory cannot be created
+     */
     public FileStorageProvider(Path directory) throws IOException {
         this.directory = Files.createDirectories(directory);
     }
@@ -65,6 +70,10 @@ public final class FileStorageProvider implements StorageProvider {
      * and moves every byte from there to the end into {@code <log>.damaged-at-<offset>}
      * beside it (nothing is deleted); an intact log is left alone. Fails if the log is open,
      * here or in another process.
+     *
+     * @param graph the graph whose log to check
+     * @return what was kept and what was moved aside
+     * @throws IOException if the log cannot be read or written, or is open
      */
     public Repair repair(GraphId graph) throws IOException {
         Path file = directory.resolve(graph.toHex() + SUFFIX);

@@ -15,6 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class InMemoryStorageProvider implements StorageProvider {
     private final Map<GraphId, Store> stores = new ConcurrentHashMap<>();
 
+    /** A provider with no stores yet. */
+    public InMemoryStorageProvider() {
+    }
+
     @Override
     public GraphStore open(GraphId graph) {
         return stores.computeIfAbsent(graph, Store::new);
