@@ -275,6 +275,7 @@ public final class SyncConnector implements AutoCloseable {
 
     /** Thrown by open() when a reused connection's path failed before the session began: try a fresh one. */
     private static final class RetryFresh extends Exception {
+        private static final long serialVersionUID = 1L;
         private final SyncException failure;
 
         RetryFresh(SyncException failure) {

@@ -268,7 +268,7 @@ final class FileGraphStore implements GraphStore {
             if (body + length > size) {
                 return "is cut short: " + length + " bytes claimed, " + (size - body) + " in the file";
             }
-            int head = (int) Math.min(length, CommandRecords.PLAUSIBLE_PREFIX);
+            int head = Math.min(length, CommandRecords.PLAUSIBLE_PREFIX);
             fill(body, head);
             if (!CommandRecords.plausibleStart(window.slice((int) (body - windowStart), head), length)) {
                 return "does not hold a batch";
