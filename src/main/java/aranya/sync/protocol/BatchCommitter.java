@@ -149,7 +149,9 @@ final class BatchCommitter implements AutoCloseable {
                 }
             } catch (SyncException e) {
                 failure = e;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // An Error (an OutOfMemoryError on a small heap) must end this session with its
+                // cause, not kill the committer and leave the session waiting on a full queue.
                 failure = new SyncException(SyncError.STORAGE, "committing commands from " + peer + " failed: " + e, e);
             } finally {
                 batch.done().run();

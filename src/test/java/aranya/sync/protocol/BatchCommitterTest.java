@@ -7,9 +7,17 @@ import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import aranya.sync.graph.Bytes;
 import aranya.sync.graph.Command;
+import aranya.sync.graph.ForwardingStore;
+import aranya.sync.graph.Graph;
+import aranya.sync.graph.GraphId;
+import aranya.sync.graph.GraphStore;
+import aranya.sync.graph.StoredBatch;
+import aranya.sync.graph.TeamMembersPolicy;
+import aranya.sync.graph.storage.InMemoryStorageProvider;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The commit pipeline of a receiving session: order, atomic batches, and what a failure stops. */
 class BatchCommitterTest {
@@ -59,6 +67,40 @@ class BatchCommitterTest {
             assertThat(client.graph.contains(all.get(9).id())).isTrue();
             assertThat(client.graph.contains(all.get(10).id())).isFalse();
             assertThat(client.graph.contains(independent.get(0).id())).isFalse();
+        }
+    }
+
+    @Test
+    @Timeout(120) // before the fix the session hung here for good: a regression fails instead
+    void anErrorWhileCommittingEndsTheSessionWithItsCauseInsteadOfHangingIt() throws Exception {
+        Command init = TestPeer.newTeam();
+        try (TestPeer server = TestPeer.of(init)) {
+            List<Command> all = server.append(40, 8);
+            GraphId id = GraphId.of(init.id());
+            GraphStore failing = new ForwardingStore(new InMemoryStorageProvider().open(id)) {
+                @Override
+                public StoredBatch append(List<Command> batch) throws java.io.IOException {
+                    if (!batch.contains(init)) {
+                        throw new OutOfMemoryError("simulated: Java heap space");
+                    }
+                    return super.append(batch);
+                }
+            };
+            try (Graph graph = Graph.open(failing, new TeamMembersPolicy())) {
+                graph.addCommands(List.of(init));
+                BatchCommitter committer = new BatchCommitter(graph, new PeerCache(), "server");
+                assertThatThrownBy(() -> {
+                    for (int i = 0; i < 40; i += 2) { // more batches than the queue holds
+                        committer.submit(new ArrayList<>(all.subList(i, i + 2)));
+                    }
+                    committer.finish();
+                }).isInstanceOfSatisfying(SyncException.class, e -> {
+                    assertThat(e.error()).isEqualTo(SyncError.STORAGE);
+                    assertThat(e.getMessage()).contains("OutOfMemoryError", "simulated");
+                });
+                committer.close();
+                assertThat(graph.size()).isEqualTo(1);
+            }
         }
     }
 
