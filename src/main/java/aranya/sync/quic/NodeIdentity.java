@@ -8,6 +8,7 @@ import aranya.sync.wire.PostcardWriter;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -23,13 +24,11 @@ import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
-import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.Objects;
-import javax.crypto.KeyAgreement;
 import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1Integer;
@@ -216,30 +215,18 @@ public final class NodeIdentity {
     }
 
     /**
-     * A fixed P-256 key pair for {@link #belongTogether}, PKCS#8 and X.509 encoded. Its private
-     * half is no secret: it proves nothing, it only takes part in a computation.
-     */
-    private static final String PROBE_PRIVATE = "3041020100301306072a8648ce3d020106082a8648ce3d0301070427302502010104203e0bbe"
-            + "3840afb59e4c2c25bf964781025ab824ebe9d3afc3d695bf0d763bd600";
-    private static final String PROBE_PUBLIC = "3059301306072a8648ce3d020106082a8648ce3d03010703420004b57d516bca8ed9ab31bdc0"
-            + "a1f013ac610f3b73979cf219f5b05d99229aece5e466c4ec7b378f3ca3290152fc644573cf2db9dd0be9cb06837e28bc4f8861e1e9";
-
-    /**
-     * Whether the certificate's public key Q is key's (Q = d·G for key's scalar d): ECDH of key
-     * with the probe's public key (d·e·G) equals ECDH of the probe's private key with Q (e·Q)
-     * exactly then. Every node open runs this; an ECDSA sign and verify, the obvious check,
-     * also seeds a random generator and builds the generator's multiplication table, which took
-     * more of a cold command-line run here.
+     * Whether key signs what the certificate's public key verifies. Only a serving node asks
+     * ({@link #checkKeyPair}), so the cold ECDSA cost stays off client-only commands.
      */
     private static boolean belongTogether(PrivateKey key, X509Certificate certificate) throws GeneralSecurityException {
-        KeyFactory ec = KeyFactory.getInstance("EC");
-        KeyAgreement ours = KeyAgreement.getInstance("ECDH");
-        ours.init(key);
-        ours.doPhase(ec.generatePublic(new X509EncodedKeySpec(HexFormat.of().parseHex(PROBE_PUBLIC))), true);
-        KeyAgreement probe = KeyAgreement.getInstance("ECDH");
-        probe.init(ec.generatePrivate(new PKCS8EncodedKeySpec(HexFormat.of().parseHex(PROBE_PRIVATE))));
-        probe.doPhase(certificate.getPublicKey(), true);
-        return MessageDigest.isEqual(ours.generateSecret(), probe.generateSecret());
+        byte[] probe = "aranya-sync node identity".getBytes(StandardCharsets.US_ASCII);
+        Signature signer = Signature.getInstance(SIGNATURE_ALGORITHM);
+        signer.initSign(key);
+        signer.update(probe);
+        Signature verifier = Signature.getInstance(SIGNATURE_ALGORITHM);
+        verifier.initVerify(certificate.getPublicKey());
+        verifier.update(probe);
+        return verifier.verify(signer.sign());
     }
 
     @Override
