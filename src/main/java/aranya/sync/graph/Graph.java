@@ -73,6 +73,8 @@ public final class Graph implements AutoCloseable {
     private long storedEnd;
     /** False once a checkpoint failed: the next open replays what was stored since the last one. */
     private boolean checkpointing = true;
+    /** Set by {@link #close}; guarded by the commit lock. */
+    private boolean closed;
     /** Key -> numbers of the commands that granted it, in insertion order. */
     private final Map<KeyId, IntList> grants = new HashMap<>();
     /** Command number -> the keys it granted (only commands that granted any). */
@@ -147,7 +149,18 @@ public final class Graph implements AutoCloseable {
             from = graph.startEmpty();
         }
         int before = graph.index.size();
-        graph.replayTail(from);
+        try {
+            graph.replayTail(from);
+        } catch (java.io.UncheckedIOException | IndexOutOfBoundsException e) {
+            if (before == 0) {
+                throw new SyncException(SyncError.STORAGE, "cannot build the index of graph " + graph.id + ": " + e.getMessage(), e);
+            }
+            System.getLogger(Graph.class.getName()).log(System.Logger.Level.WARNING,
+                    "the index files of graph " + graph.id + " are damaged (" + e.getMessage() + "); rebuilding them from the log");
+            graph = new Graph(store, policy, verifier);
+            graph.replayTail(graph.startEmpty());
+            before = 0;
+        }
         graph.index.endBulk();
         if (graph.indexFiles != null && graph.index.size() > 0
                 && (graph.checkpointed < 0 || graph.index.size() - before >= CHECKPOINT_COMMANDS)) {
@@ -236,18 +249,25 @@ public final class Graph implements AutoCloseable {
         return 0;
     }
 
-    /** Restores the commands stored from position from on. */
+    /**
+     * Restores the commands stored from position from on.
+     *
+     * @throws java.io.UncheckedIOException if the index's files are damaged or cannot grow
+     */
     private void replayTail(long from) throws SyncException {
+        List<RuntimeException> indexFailure = new ArrayList<>(1);
         List<SyncException> failure = new ArrayList<>(1);
         try {
             storedEnd = store.replay(from, (command, locator, batchEnd) -> {
-                if (!failure.isEmpty()) {
+                if (!failure.isEmpty() || !indexFailure.isEmpty()) {
                     return;
                 }
                 try {
                     restore(command, locator);
                 } catch (SyncException e) {
                     failure.add(e);
+                } catch (java.io.UncheckedIOException | IndexOutOfBoundsException e) {
+                    indexFailure.add(e); // rows read back from the files do not hold together
                 }
             });
         } catch (IOException | java.io.UncheckedIOException e) {
@@ -255,6 +275,9 @@ public final class Graph implements AutoCloseable {
         }
         if (!failure.isEmpty()) {
             throw failure.get(0);
+        }
+        if (!indexFailure.isEmpty()) {
+            throw indexFailure.get(0);
         }
     }
 
@@ -720,6 +743,9 @@ public final class Graph implements AutoCloseable {
     private Committed commit(List<Command> batch, SignedContent[] contents) throws SyncException {
         commitLock.lock();
         try {
+            if (closed) {
+                throw new SyncException(SyncError.STORAGE, "graph " + id + " is closed");
+            }
             if (savedClean) {
                 markDirty(); // prepare adds to the table
             }
@@ -984,6 +1010,7 @@ public final class Graph implements AutoCloseable {
     public void close() throws SyncException {
         commitLock.lock();
         try {
+            closed = true;
             if (indexFiles != null && checkpointing && index.size() > 0 && (index.size() != checkpointed || !savedClean)) {
                 saveCheckpoint(true);
             }

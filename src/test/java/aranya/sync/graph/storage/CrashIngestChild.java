@@ -42,7 +42,7 @@ public final class CrashIngestChild {
             writeAtomically(graphFile, graph.id().toHex().getBytes());
         } else {
             founder = DeviceKey.fromEncoded(Files.readAllBytes(keyFile));
-            System.out.println("OPENING"); // the open replays what the saved index lacks and saves it
+            System.out.println("OPENING"); // the open replays what the index checkpoint lacks
             System.out.flush();
             graph = Graph.open(storage.open(GraphId.fromHex(Files.readString(graphFile))), new TeamMembersPolicy());
         }

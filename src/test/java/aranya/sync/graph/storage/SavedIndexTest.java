@@ -299,6 +299,29 @@ class SavedIndexTest {
     }
 
     @Test
+    void rowsThatDoNotHoldTogetherUnderATailAreRebuilt() throws Exception {
+        DeviceKey founder = DeviceKey.generate();
+        GraphId id = build(dir, founder, DeviceKey.generate());
+        Path state = state(dir, id);
+        byte[] early = Files.readAllBytes(state);
+        State after;
+        try (Graph g = open(dir, id, new AtomicInteger())) {
+            g.append(founder, Priority.basic(1), "later", Bytes.EMPTY);
+            after = State.of(g);
+        }
+        Files.write(state, early);
+        // Every jump pointer points above its command: the replay of the tail reads one and
+        // finds the rows damaged, so the whole index is rebuilt instead.
+        Path rows = file(dir, id, ".index-rows");
+        ByteBuffer damaged = ByteBuffer.wrap(Files.readAllBytes(rows)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int n = 0; n < after.size(); n++) {
+            damaged.putInt(n * 48 + 36, n + 1);
+        }
+        Files.write(rows, damaged.array());
+        opensAsAndHeals(dir, id, after, -1, "damaged rows under a tail"); // the tail, then everything
+    }
+
+    @Test
     void midLogDamageIsRefusedWithFileAndOffsetThoughACheckpointCoversIt() throws Exception {
         GraphId id = build(dir, DeviceKey.generate(), DeviceKey.generate());
         Path log = dir.resolve(id.toHex() + ".graph");
