@@ -191,12 +191,6 @@ final class GraphIndex implements DagView {
     /** A point to roll back to. */
     record Mark(int size, int segmentCount, int finalizeCount, int[] heads) {}
 
-    /** An empty index on the heap. */
-    GraphIndex(Bodies bodies) {
-        this(bodies, HEAP);
-        startEmpty();
-    }
-
     /** An index in memory; {@link #startEmpty} or {@link #restoreState} gives it its regions. */
     GraphIndex(Bodies bodies, Memory memory) {
         this.bodies = bodies;

@@ -145,8 +145,8 @@ class GraphIndexPropertyTest {
         GraphIndex.Bodies bodies = locator -> store.get((int) locator);
         GraphIndex.Memory built1Files = GraphIndex.mapped(new MappedFiles(Files.createDirectory(dir.resolve("built"))));
         GraphIndex.Memory bulkFiles = GraphIndex.mapped(new MappedFiles(Files.createDirectory(dir.resolve("bulk"))));
-        List<GraphIndex> built = List.of(new GraphIndex(bodies), started(bodies, built1Files));
-        List<GraphIndex> bulk = List.of(new GraphIndex(bodies), started(bodies, bulkFiles));
+        List<GraphIndex> built = List.of(started(bodies, GraphIndex.HEAP), started(bodies, built1Files));
+        List<GraphIndex> bulk = List.of(started(bodies, GraphIndex.HEAP), started(bodies, bulkFiles));
         int half = size / 2;
         ByteBuffer halfway = null;
         for (int n = 0; n < size; n++) {

@@ -34,8 +34,8 @@ import java.util.Random;
  *   serve DIR     opens it and answers one 10-command difference; exits 0 if that worked
  *                 (run under decreasing -Xmx to find the smallest heap that serves)
  *   report N...   for each size: builds the graph once into target/bench-storage/N, opens it
- *                 three times in fresh JVMs (the first open of a log without a saved index
- *                 builds it), then bisects the smallest -Xmx (in MiB) at which serve works
+ *                 three times in fresh JVMs (the first open of a log without index files
+ *                 builds them), then bisects the smallest -Xmx (in MiB) at which serve works
  * </pre>
  * Shape: as {@link BenchGraphs}, a chain with a two-writer fork and merge every 100 commands;
  * every command carries the same 100-byte-field payload and a random id.

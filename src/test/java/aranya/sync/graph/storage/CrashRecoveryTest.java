@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the log builds.
  */
 class CrashRecoveryTest {
-    private static final int ITERATIONS = 20;
+    private static final int ITERATIONS = 15;
     /** Kills during the rebuild of a deleted index, after the ingest iterations. */
     private static final int KILLS_WHILE_INDEXING = 5;
 

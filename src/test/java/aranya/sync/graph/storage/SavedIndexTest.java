@@ -279,22 +279,71 @@ class SavedIndexTest {
         assertThat(state(dir, id)).exists();
     }
 
+    /** The checkpoint and the log's length before some appends, and the graph's state after them. */
+    private record Before(byte[] state, long logLength, State after) {}
+
+    /**
+     * Reopens the graph, appends, closes. Returns the checkpoint of before the appends as the
+     * first of them left it on disk (marked not clean: the table goes on), and the log's length then.
+     */
+    private Before appendAfterACheckpoint(GraphId id, DeviceKey founder, int appends) throws Exception {
+        byte[] early = notClean(Files.readAllBytes(state(dir, id)));
+        long logLength = Files.size(file(dir, id, ".graph"));
+        try (Graph g = open(dir, id, new AtomicInteger())) {
+            for (int i = 0; i < appends; i++) {
+                g.append(founder, Priority.basic(1), "later", Bytes.of(new byte[] {(byte) i}));
+            }
+            return new Before(early, logLength, State.of(g));
+        }
+    }
+
+    /** The checkpoint with its clean flag (the first byte of its body) cleared and its checksum made again. */
+    private static byte[] notClean(byte[] state) {
+        ByteBuffer b = ByteBuffer.wrap(state.clone());
+        int tagLength = b.getInt(8);
+        b.put(8 + 4 + tagLength + 8 + 8 + 4, (byte) 0);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b.array(), 0, state.length - 4);
+        return b.putInt(state.length - 4, (int) crc.getValue()).array();
+    }
+
     @Test
     void aTailAfterTheCheckpointIsReplayed() throws Exception {
         DeviceKey founder = DeviceKey.generate();
         GraphId id = build(dir, founder, DeviceKey.generate());
-        Path state = state(dir, id);
-        byte[] early = Files.readAllBytes(state);
+        Before before = appendAfterACheckpoint(id, founder, 7);
+        Files.write(state(dir, id), before.state()); // a crash before the close saved a new one
+        opensAsAndHeals(dir, id, before.after(), -1, "tail after an early checkpoint");
+        assertThat(fullReplay(dir, id)).isEqualTo(before.after());
+    }
+
+    @Test
+    void tableNumbersFromAfterTheCheckpointAreCleared() throws Exception {
+        DeviceKey founder = DeviceKey.generate();
+        GraphId id = build(dir, founder, DeviceKey.generate());
+        State early = fullReplay(dir, id);
+        Before before = appendAfterACheckpoint(id, founder, 7);
+        List<CommandId> lost = before.after().weave().subList(early.size(), before.after().weave().size());
+        // The table holds the numbers of commands the log no longer has (as of a batch that was
+        // being checked, or not yet durable, when the process died): they must not be found.
+        Files.write(state(dir, id), before.state());
+        try (var log = new java.io.RandomAccessFile(file(dir, id, ".graph").toFile(), "rw")) {
+            log.setLength(before.logLength());
+        }
         State after;
         try (Graph g = open(dir, id, new AtomicInteger())) {
-            for (int i = 0; i < 7; i++) {
-                g.append(founder, Priority.basic(1), "later", Bytes.of(new byte[] {(byte) i}));
+            assertThat(State.of(g)).isEqualTo(early);
+            for (CommandId c : lost) {
+                assertThat(g.contains(c)).as("lost command %s", c).isFalse();
+            }
+            for (int i = 0; i < 3; i++) {
+                g.append(founder, Priority.basic(3), "instead", Bytes.of(new byte[] {(byte) i}));
+            }
+            for (CommandId c : lost) {
+                assertThat(g.contains(c)).as("lost command %s", c).isFalse();
             }
             after = State.of(g);
         }
-        // The checkpoint of before those appends, as a crash before the close leaves it (dirty, since the table went on).
-        Files.write(state, early);
-        opensAsAndHeals(dir, id, after, -1, "tail after an early checkpoint");
         assertThat(fullReplay(dir, id)).isEqualTo(after);
     }
 
@@ -302,23 +351,17 @@ class SavedIndexTest {
     void rowsThatDoNotHoldTogetherUnderATailAreRebuilt() throws Exception {
         DeviceKey founder = DeviceKey.generate();
         GraphId id = build(dir, founder, DeviceKey.generate());
-        Path state = state(dir, id);
-        byte[] early = Files.readAllBytes(state);
-        State after;
-        try (Graph g = open(dir, id, new AtomicInteger())) {
-            g.append(founder, Priority.basic(1), "later", Bytes.EMPTY);
-            after = State.of(g);
-        }
-        Files.write(state, early);
+        Before before = appendAfterACheckpoint(id, founder, 1);
+        Files.write(state(dir, id), before.state());
         // Every jump pointer points above its command: the replay of the tail reads one and
         // finds the rows damaged, so the whole index is rebuilt instead.
         Path rows = file(dir, id, ".index-rows");
         ByteBuffer damaged = ByteBuffer.wrap(Files.readAllBytes(rows)).order(ByteOrder.LITTLE_ENDIAN);
-        for (int n = 0; n < after.size(); n++) {
+        for (int n = 0; n < before.after().size(); n++) {
             damaged.putInt(n * 48 + 36, n + 1);
         }
         Files.write(rows, damaged.array());
-        opensAsAndHeals(dir, id, after, -1, "damaged rows under a tail"); // the tail, then everything
+        opensAsAndHeals(dir, id, before.after(), -1, "damaged rows under a tail"); // the tail, then everything
     }
 
     @Test
