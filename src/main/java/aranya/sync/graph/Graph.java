@@ -158,7 +158,11 @@ public final class Graph implements AutoCloseable {
             System.getLogger(Graph.class.getName()).log(System.Logger.Level.WARNING,
                     "the index files of graph " + graph.id + " are damaged (" + e.getMessage() + "); rebuilding them from the log");
             graph = new Graph(store, policy, verifier);
-            graph.replayTail(graph.startEmpty());
+            try {
+                graph.replayTail(graph.startEmpty());
+            } catch (java.io.UncheckedIOException | IndexOutOfBoundsException again) {
+                throw new SyncException(SyncError.STORAGE, "cannot build the index of graph " + graph.id + ": " + again.getMessage(), again);
+            }
             before = 0;
         }
         graph.index.endBulk();
@@ -188,7 +192,7 @@ public final class Graph implements AutoCloseable {
                 throw new IOException("the checkpoint's clean flag is " + flag);
             }
             int withGrants = in.getInt();
-            List<int[]> numbers = new ArrayList<>();
+            IntList numbers = new IntList();
             List<List<KeyId>> keys = new ArrayList<>();
             for (int i = 0, last = -1; i < withGrants; i++) {
                 int n = in.getInt();
@@ -202,7 +206,7 @@ public final class Graph implements AutoCloseable {
                     in.get(key);
                     granted.add(KeyId.of(key));
                 }
-                numbers.add(new int[] {n});
+                numbers.add(n);
                 keys.add(granted);
                 last = n;
             }
@@ -211,11 +215,11 @@ public final class Graph implements AutoCloseable {
                 throw new IOException("the index's first command is not the init command of graph " + id);
             }
             for (int i = 0; i < numbers.size(); i++) {
-                if (numbers.get(i)[0] >= index.size()) {
-                    throw new IOException("the checkpoint lists keys granted by command " + numbers.get(i)[0] + " of " + index.size());
+                if (numbers.get(i) >= index.size()) {
+                    throw new IOException("the checkpoint lists keys granted by command " + numbers.get(i) + " of " + index.size());
                 }
                 for (KeyId key : keys.get(i)) {
-                    addGrant(key, numbers.get(i)[0]);
+                    addGrant(key, numbers.get(i));
                 }
             }
             checkpointed = index.size();
