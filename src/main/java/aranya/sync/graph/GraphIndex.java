@@ -43,8 +43,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * {@link #restoreState} takes it back over the same areas (see {@code docs/storage.md}).
  * Rows and table are outside the heap's protection: a damaged file can hold any value, so
  * every value read from them that leads elsewhere is checked first (parents and jump pointers
- * point below their command, table numbers below the size, probes end), and a bad one is an
- * {@link UncheckedIOException} in the reader, never a wrong walk or an endless one.
+ * point below their command, segment and table numbers below their counts, probes end), and a
+ * bad one is an {@link UncheckedIOException} in the reader: no walk loops or leaves the index
+ * (a damaged value that passes these checks can still make an answer wrong; see
+ * {@code docs/storage.md}).
  *
  * <p>{@link Graph} guards it with a read-write lock (readers may run together; the
  * is-ancestor memo and the body cache are safe for concurrent readers). Changes made during
@@ -316,8 +318,13 @@ final class GraphIndex implements DagView {
         return rows.getLong(row(n) + PREFIX);
     }
 
+    /** Checked to be a segment there is: a damaged number must not size the memo's bit sets or index the segment arrays. */
     private int segmentOf(int n) {
-        return rows.getInt(row(n) + SEGMENT);
+        int segment = rows.getInt(row(n) + SEGMENT);
+        if (segment < 0 || segment >= segmentCount) {
+            throw damaged("command " + n + " is in segment " + segment + " of " + segmentCount);
+        }
+        return segment;
     }
 
     private int depth(int n) {
