@@ -61,8 +61,20 @@ public final class Graph implements AutoCloseable {
     private final Policy policy;
     private final Executor verifier;
     private final GraphIndex index;
-    /** Tells the store which index format and policy its saved index must have been made with. */
+    /** Tells the store which index format and policy its checkpoint must have been made with. */
     private final String indexTag;
+    /** The store's index files; null when it offers none (the index is then on the heap, and never saved). */
+    private final IndexFiles indexFiles;
+    /** Commands the checkpoint on disk holds; -1 for none. Guarded by the commit lock, as the three below. */
+    private int checkpointed = -1;
+    /** Whether the checkpoint on disk says its table holds no number at or above its size (see {@link #markDirty}). */
+    private boolean savedClean;
+    /** The store position after the last batch in the index. */
+    private long storedEnd;
+    /** False once a checkpoint failed: the next open replays what was stored since the last one. */
+    private boolean checkpointing = true;
+    /** Set by {@link #close}; guarded by the commit lock. */
+    private boolean closed;
     /** Key -> numbers of the commands that granted it, in insertion order. */
     private final Map<KeyId, IntList> grants = new HashMap<>();
     /** Command number -> the keys it granted (only commands that granted any). */
@@ -71,8 +83,6 @@ public final class Graph implements AutoCloseable {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     /** One batch at a time, held from its checks until it is stored and published. */
     private final java.util.concurrent.locks.ReentrantLock commitLock = new java.util.concurrent.locks.ReentrantLock();
-    /** False once saving the index failed: the next open replays what was stored since. */
-    private volatile boolean savingIndex = true;
     private final java.util.concurrent.CopyOnWriteArrayList<java.util.function.Consumer<List<Command>>> listeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -90,18 +100,18 @@ public final class Graph implements AutoCloseable {
         this.store = store;
         this.policy = policy;
         this.verifier = verifier;
-        this.index = new GraphIndex(store::read);
-        this.indexTag = "graph-index-1 " + policy.getClass().getName();
-        index.beginBulk(); // until open ends it
+        this.indexFiles = store.indexFiles().orElse(null);
+        this.index = new GraphIndex(store::read, indexFiles == null ? GraphIndex.HEAP : GraphIndex.mapped(indexFiles));
+        this.indexTag = "graph-index-2 " + policy.getClass().getName();
     }
 
     /**
-     * Opens a graph from its store: loads the index the store saved, if any, and replays the
-     * batches after it (all of them without one), saving their index for the next open. An
-     * empty store gives an empty graph that accepts exactly one init command: the one whose
-     * id is the graph id. The stored commands were verified when they arrived and are not
-     * verified again. A saved index that does not decode is discarded and rebuilt from the
-     * batches.
+     * Opens a graph from its store: takes back the index checkpoint the store keeps, if any,
+     * and replays the batches stored after it (all of them without one). An empty store gives
+     * an empty graph that accepts exactly one init command: the one whose id is the graph id.
+     * The stored commands were verified when they arrived and are not verified again. A
+     * checkpoint that does not fit the store or its files is discarded and the index rebuilt
+     * from the batches.
      *
      * @param store where the graph's commands are kept
      * @param policy decides which commands are allowed
@@ -120,7 +130,7 @@ public final class Graph implements AutoCloseable {
      * @param store the graph's store, which the graph then owns
      * @param policy what decides which commands may join
      * @param verifier where signature checks run; it must not reject tasks while the graph is in use
-     * @return the graph, with its index loaded from what store saved and the rest of store replayed
+     * @return the graph, with its index taken back from the store's checkpoint and the rest of store replayed
      * @throws SyncException {@link SyncError#STORAGE} if the store cannot be read or holds what
      *     cannot be a stored graph
      */
@@ -131,64 +141,215 @@ public final class Graph implements AutoCloseable {
         Graph graph = new Graph(store, policy, verifier);
         long from;
         try {
-            Graph restoring = graph;
-            from = store.loadIndex(graph.indexTag, new GraphStore.IndexSink() {
-                @Override
-                public void accept(ByteBuffer record) throws IOException {
-                    restoring.restoreIndexRecord(record);
-                }
-
-                @Override
-                public void expect(long bytes) {
-                    restoring.index.reserve((int) Math.min(Integer.MAX_VALUE - 8, bytes / INDEX_ENTRY));
-                }
-            });
+            from = graph.restoreCheckpoint();
         } catch (IOException | RuntimeException e) {
             System.getLogger(Graph.class.getName()).log(System.Logger.Level.WARNING,
-                    "the saved index of graph " + graph.id + " is unusable (" + e.getMessage() + "); rebuilding it from the log");
-            try {
-                store.discardIndex();
-            } catch (IOException suppressed) {
-                throw new SyncException(SyncError.STORAGE, "cannot discard the saved index of graph " + graph.id + ": " + suppressed.getMessage(), suppressed);
-            }
+                    "the index checkpoint of graph " + graph.id + " is unusable (" + e.getMessage() + "); rebuilding it from the log");
             graph = new Graph(store, policy, verifier);
-            from = 0;
+            from = graph.startEmpty();
         }
-        graph.replayTail(from);
+        int before = graph.index.size();
+        try {
+            graph.replayTail(from);
+        } catch (java.io.UncheckedIOException | IndexOutOfBoundsException e) {
+            if (before == 0) {
+                throw new SyncException(SyncError.STORAGE, "cannot build the index of graph " + graph.id + ": " + e.getMessage(), e);
+            }
+            System.getLogger(Graph.class.getName()).log(System.Logger.Level.WARNING,
+                    "the index files of graph " + graph.id + " are damaged (" + e.getMessage() + "); rebuilding them from the log");
+            graph = new Graph(store, policy, verifier);
+            try {
+                graph.replayTail(graph.startEmpty());
+            } catch (java.io.UncheckedIOException | IndexOutOfBoundsException again) {
+                throw new SyncException(SyncError.STORAGE, "cannot build the index of graph " + graph.id + ": " + again.getMessage(), again);
+            }
+            before = 0;
+        }
         graph.index.endBulk();
+        if (graph.indexFiles != null && graph.index.size() > 0
+                && (graph.checkpointed < 0 || graph.index.size() - before >= CHECKPOINT_COMMANDS)) {
+            graph.saveCheckpoint(true);
+        }
         return graph;
     }
 
-    /** Restores the commands stored from position from on, saving their index every {@link #INDEX_RECORD_COMMANDS}. */
-    private void replayTail(long from) throws SyncException {
-        List<SyncException> failure = new ArrayList<>(1);
-        IndexRecord record = new IndexRecord();
-        long[] recordEnd = {from};
-        long end;
+    /**
+     * Takes back the store's checkpoint and returns the position to replay from; without one,
+     * starts empty and returns 0.
+     *
+     * @throws IOException if the checkpoint does not fit (the caller then starts afresh)
+     */
+    private long restoreCheckpoint() throws IOException, SyncException {
+        Optional<IndexFiles.Checkpoint> loaded = indexFiles == null ? Optional.empty() : indexFiles.load(indexTag);
+        if (loaded.isEmpty()) {
+            return startEmpty();
+        }
+        IndexFiles.Checkpoint checkpoint = loaded.get();
+        ByteBuffer in = checkpoint.state().duplicate();
         try {
-            end = store.replay(from, (command, locator, batchEnd) -> {
-                if (!failure.isEmpty()) {
+            int flag = in.get();
+            if (flag != 0 && flag != 1) {
+                throw new IOException("the checkpoint's clean flag is " + flag);
+            }
+            int withGrants = in.getInt();
+            IntList numbers = new IntList();
+            List<List<KeyId>> keys = new ArrayList<>();
+            for (int i = 0, last = -1; i < withGrants; i++) {
+                int n = in.getInt();
+                int count = Byte.toUnsignedInt(in.get());
+                if (n <= last || count == 0) {
+                    throw new IOException("the checkpoint lists " + count + " keys granted by command " + n + " after command " + last);
+                }
+                List<KeyId> granted = new ArrayList<>(count);
+                for (int k = 0; k < count; k++) {
+                    byte[] key = new byte[32];
+                    in.get(key);
+                    granted.add(KeyId.of(key));
+                }
+                numbers.add(n);
+                keys.add(granted);
+                last = n;
+            }
+            index.restoreState(in.slice(), flag == 1);
+            if (index.size() > 0 && index.idPrefix(0) != GraphIndex.prefixOf(id.initId())) {
+                throw new IOException("the index's first command is not the init command of graph " + id);
+            }
+            for (int i = 0; i < numbers.size(); i++) {
+                if (numbers.get(i) >= index.size()) {
+                    throw new IOException("the checkpoint lists keys granted by command " + numbers.get(i) + " of " + index.size());
+                }
+                for (KeyId key : keys.get(i)) {
+                    addGrant(key, numbers.get(i));
+                }
+            }
+            checkpointed = index.size();
+            savedClean = flag == 1;
+            storedEnd = checkpoint.position();
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new IOException("the checkpoint ends early", e);
+        }
+        if (savedClean && checkpoint.logGoesOn()) {
+            markDirty(); // the replay adds to the table
+        }
+        index.beginBulk(false);
+        return checkpoint.position();
+    }
+
+    /** Starts an empty index (the store's checkpoint discarded first, so none describes the areas it rewrites); returns 0. */
+    private long startEmpty() throws SyncException {
+        if (indexFiles != null) {
+            try {
+                indexFiles.discard();
+            } catch (IOException e) {
+                throw new SyncException(SyncError.STORAGE, "cannot discard the index checkpoint of graph " + id + ": " + e.getMessage(), e);
+            }
+        }
+        try {
+            index.startEmpty();
+        } catch (java.io.UncheckedIOException e) {
+            throw new SyncException(SyncError.STORAGE, "cannot create the index files of graph " + id + ": " + e.getMessage(), e);
+        }
+        index.beginBulk(true);
+        return 0;
+    }
+
+    /**
+     * Restores the commands stored from position from on.
+     *
+     * @throws java.io.UncheckedIOException if the index's files are damaged or cannot grow
+     */
+    private void replayTail(long from) throws SyncException {
+        List<RuntimeException> indexFailure = new ArrayList<>(1);
+        List<SyncException> failure = new ArrayList<>(1);
+        try {
+            storedEnd = store.replay(from, (command, locator, batchEnd) -> {
+                if (!failure.isEmpty() || !indexFailure.isEmpty()) {
                     return;
                 }
-                if (batchEnd != recordEnd[0] && record.count() >= INDEX_RECORD_COMMANDS) {
-                    saveIndex(record, recordEnd[0]);
-                    record.clear();
-                }
-                recordEnd[0] = batchEnd;
                 try {
-                    record.add(restore(command, locator));
+                    restore(command, locator);
                 } catch (SyncException e) {
                     failure.add(e);
+                } catch (java.io.UncheckedIOException | IndexOutOfBoundsException e) {
+                    indexFailure.add(e); // rows read back from the files do not hold together
                 }
             });
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             throw new SyncException(SyncError.STORAGE, "cannot read the store of graph " + id + ": " + e.getMessage(), e);
         }
         if (!failure.isEmpty()) {
             throw failure.get(0);
         }
-        if (record.count() > 0) {
-            saveIndex(record, end);
+        if (!indexFailure.isEmpty()) {
+            throw indexFailure.get(0);
+        }
+    }
+
+    /** Commands between checkpoints while the graph runs, and the replay at open that earns one. */
+    private static final int CHECKPOINT_COMMANDS = 1 << 16;
+
+    /**
+     * Saves a checkpoint of the index as it is now (no batch in progress; under the commit
+     * lock, or while opening). The rows and table go to disk first, so the checkpoint never
+     * names a row or table number that a power loss could take back. clean: nothing is added
+     * to the table before the next checkpoint (the graph is closing, or {@link #markDirty}
+     * runs first).
+     */
+    private void saveCheckpoint(boolean clean) {
+        try {
+            writeCheckpoint(clean);
+        } catch (IOException | RuntimeException e) {
+            checkpointing = false;
+            System.getLogger(Graph.class.getName()).log(System.Logger.Level.WARNING,
+                    "cannot save an index checkpoint of graph " + id + "; the next open replays the batches stored since the last one", e);
+        }
+    }
+
+    private void writeCheckpoint(boolean clean) throws IOException {
+        index.force();
+        List<Integer> granting = new ArrayList<>(grantedByCommand.keySet());
+        granting.sort(null);
+        int bytes = 1 + 4 + index.stateBytes();
+        for (int n : granting) {
+            bytes += 4 + 1 + 32 * grantedByCommand.get(n).size();
+        }
+        ByteBuffer state = ByteBuffer.allocate(bytes);
+        state.put((byte) (clean ? 1 : 0)).putInt(granting.size());
+        for (int n : granting) {
+            List<KeyId> keys = grantedByCommand.get(n);
+            state.putInt(n).put((byte) keys.size());
+            for (KeyId key : keys) {
+                key.copyTo(state.array(), state.position());
+                state.position(state.position() + 32);
+            }
+        }
+        index.saveState(state);
+        indexFiles.save(indexTag, storedEnd, state.flip(), index.areas());
+        checkpointed = index.size();
+        savedClean = clean;
+    }
+
+    /**
+     * Before the table gains a number while the checkpoint on disk says it holds none at or
+     * above its size: says otherwise on disk first, so that an open after a crash clears such
+     * numbers. If that cannot be saved, the checkpoint is discarded (the next open rebuilds);
+     * if not even that works, nothing may be added.
+     */
+    private void markDirty() throws SyncException {
+        try {
+            writeCheckpoint(false);
+            return;
+        } catch (IOException | RuntimeException e) {
+            checkpointing = false;
+            System.getLogger(Graph.class.getName()).log(System.Logger.Level.WARNING,
+                    "cannot save an index checkpoint of graph " + id + "; discarding it, so the next open rebuilds the index", e);
+        }
+        try {
+            indexFiles.discard();
+            savedClean = false;
+            checkpointed = -1;
+        } catch (IOException e) {
+            throw new SyncException(SyncError.STORAGE, "cannot update or discard the index checkpoint of graph " + id, e);
         }
     }
 
@@ -211,108 +372,10 @@ public final class Graph implements AutoCloseable {
         return n;
     }
 
-    /**
-     * The saved index, one record per batch (or per run of replayed batches): for each
-     * command, {@code u64 id prefix | u64 locator | i32 first parent | i32 second parent
-     * (-1 for none) | u8 priority rank | u32 basic value | u8 granted key count | key[32]*},
-     * preceded by {@code u32 command count}. The numbers are the index's command numbers.
-     */
-    private final class IndexRecord {
-        private final IntList numbers = new IntList();
-
-        void add(int n) {
-            numbers.add(n);
-        }
-
-        int count() {
-            return numbers.size();
-        }
-
-        void clear() {
-            numbers.truncate(0);
-        }
-
-        ByteBuffer encode() {
-            int size = 4;
-            List<List<KeyId>> granted = new ArrayList<>(numbers.size());
-            for (int i = 0; i < numbers.size(); i++) {
-                List<KeyId> keys = grantedBy(numbers.get(i));
-                granted.add(keys);
-                size += INDEX_ENTRY + 32 * keys.size();
-            }
-            ByteBuffer out = ByteBuffer.allocate(size);
-            out.putInt(numbers.size());
-            for (int i = 0; i < numbers.size(); i++) {
-                int n = numbers.get(i);
-                Priority priority = index.priority(n);
-                out.putLong(index.idPrefix(n)).putLong(index.locator(n))
-                        .putInt(index.parent(n, 0)).putInt(index.parent(n, 1))
-                        .put((byte) priority.rank()).putInt(priority instanceof Priority.Basic(long v) ? (int) v : 0)
-                        .put((byte) granted.get(i).size());
-                for (KeyId key : granted.get(i)) {
-                    key.copyTo(out.array(), out.position());
-                    out.position(out.position() + 32);
-                }
-            }
-            return out.flip();
-        }
-    }
-
-    /** The fixed part of an index entry. */
-    private static final int INDEX_ENTRY = 8 + 8 + 4 + 4 + 1 + 4 + 1;
-    /** Replayed commands are saved to the index in records of about this many. */
-    private static final int INDEX_RECORD_COMMANDS = 1 << 16;
-
-    /** The keys command n granted, as recorded. */
-    private List<KeyId> grantedBy(int n) {
-        return grantedByCommand.getOrDefault(n, List.of());
-    }
-
     private void addGrant(KeyId key, int n) {
         grants.computeIfAbsent(key, k -> new IntList(1)).add(n);
         grantedByCommand.computeIfAbsent(n, k -> new ArrayList<>(1)).add(key);
     }
-
-    /** Restores one saved index record; any inconsistency is an IOException (the index is then rebuilt). */
-    private void restoreIndexRecord(ByteBuffer in) throws IOException {
-        try {
-            int count = in.getInt();
-            if (count < 0 || count > in.remaining() / INDEX_ENTRY) {
-                throw new IOException("index record claims " + Integer.toUnsignedString(count) + " commands");
-            }
-            for (int i = 0; i < count; i++) {
-                int n = index.size();
-                long prefix = in.getLong();
-                long locator = in.getLong();
-                int pa = in.getInt();
-                int pb = in.getInt();
-                int rank = Byte.toUnsignedInt(in.get());
-                int value = in.getInt();
-                int keys = Byte.toUnsignedInt(in.get());
-                boolean parentsOk = pa >= NO_PARENT && pa < n && pb >= NO_PARENT && pb < n
-                        && (n == 0) == (pa == NO_PARENT) && (pb == NO_PARENT || pa != NO_PARENT);
-                if (!parentsOk || rank > 3 || (rank == 3) != (pa == NO_PARENT) || (rank == 0) != (pb != NO_PARENT)) {
-                    throw new IOException("index entry " + n + " has parents " + pa + ", " + pb + " and priority rank " + rank);
-                }
-                if (n == 0 && prefix != GraphIndex.prefixOf(id.initId())) {
-                    throw new IOException("index starts with a command that is not the init command of graph " + id);
-                }
-                int added = index.add(prefix, locator, pa, pb, rank == 2, value);
-                for (int k = 0; k < keys; k++) {
-                    byte[] key = new byte[32];
-                    in.get(key);
-                    addGrant(KeyId.of(key), added);
-                }
-            }
-            if (in.hasRemaining()) {
-                throw new IOException("index record has " + in.remaining() + " trailing bytes");
-            }
-        } catch (java.nio.BufferUnderflowException e) {
-            throw new IOException("index record ends early", e);
-        }
-    }
-
-    private static final int NO_PARENT = GraphIndex.NONE;
 
     /** {@return the id of this graph (its init command's id)} */
     public GraphId id() {
@@ -684,11 +747,20 @@ public final class Graph implements AutoCloseable {
     private Committed commit(List<Command> batch, SignedContent[] contents) throws SyncException {
         commitLock.lock();
         try {
+            if (closed) {
+                throw new SyncException(SyncError.STORAGE, "graph " + id + " is closed");
+            }
+            if (savedClean) {
+                markDirty(); // prepare adds to the table
+            }
             Prepared prepared;
             Lock w = lock.writeLock();
             w.lock();
             try {
                 prepared = prepare(batch, contents);
+            } catch (java.io.UncheckedIOException e) {
+                // The index files could not grow, or are damaged: nothing of the batch was stored.
+                throw new SyncException(SyncError.STORAGE, "cannot check a batch against the index of graph " + id + ": " + e.getMessage(), e);
             } finally {
                 w.unlock();
             }
@@ -701,7 +773,6 @@ public final class Graph implements AutoCloseable {
             } catch (IOException e) {
                 throw new SyncException(SyncError.STORAGE, "cannot store a batch of graph " + id, e);
             }
-            IndexRecord record = new IndexRecord();
             List<Address> heads;
             w.lock();
             try {
@@ -713,29 +784,18 @@ public final class Graph implements AutoCloseable {
                     for (KeyId key : prepared.granted().get(i)) {
                         addGrant(key, n);
                     }
-                    record.add(n);
                 }
                 heads = addresses(sortedHeads());
             } finally {
                 w.unlock();
             }
-            if (savingIndex) {
-                saveIndex(record, stored.end());
+            storedEnd = stored.end();
+            if (indexFiles != null && checkpointing && index.size() - Math.max(0, checkpointed) >= CHECKPOINT_COMMANDS) {
+                saveCheckpoint(false);
             }
             return new Committed(new AddResult(prepared.added().size(), heads), prepared.added());
         } finally {
             commitLock.unlock();
-        }
-    }
-
-    /** Saves an index record; a failure only costs replay time at the next open, so it stops the saving and is logged. */
-    private void saveIndex(IndexRecord record, long end) {
-        try {
-            store.saveIndex(indexTag, record.encode(), end);
-        } catch (IOException | RuntimeException e) {
-            savingIndex = false;
-            System.getLogger(Graph.class.getName()).log(System.Logger.Level.WARNING,
-                    "cannot save the index of graph " + id + "; the next open replays the batches stored from now on", e);
         }
     }
 
@@ -946,9 +1006,21 @@ public final class Graph implements AutoCloseable {
         }
     }
 
-    /** Closes the store. */
+    /**
+     * Saves a checkpoint of the index (when the store offers index files and anything changed
+     * since the last one), so that the next open replays nothing, and closes the store.
+     */
     @Override
     public void close() throws SyncException {
+        commitLock.lock();
+        try {
+            closed = true;
+            if (indexFiles != null && checkpointing && index.size() > 0 && (index.size() != checkpointed || !savedClean)) {
+                saveCheckpoint(true);
+            }
+        } finally {
+            commitLock.unlock();
+        }
         try {
             store.close();
         } catch (IOException e) {

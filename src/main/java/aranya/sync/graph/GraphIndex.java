@@ -2,6 +2,7 @@ package aranya.sync.graph;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -17,12 +18,14 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The in-memory index of one graph, in primitive arrays: about 51 bytes of heap per command
- * and none per command body. Commands get dense numbers in insertion order, so parents are
- * numbered before children. Per command it keeps the first 8 bytes of the id, the store's
- * locator of the command, both parents, the max cut, the segment, a first-parent depth and
- * jump pointer, and the basic priority value (finalize and has-children are bits). Bodies
- * (and full ids) are read from the store on demand through a small cache.
+ * The index of one graph. Commands get dense numbers in insertion order, so parents are
+ * numbered before children. Per command it keeps a {@value #ROW}-byte <em>row</em>: the first
+ * 8 bytes of the id, the store's locator of the command, both parents, the max cut, the
+ * segment, a first-parent depth and jump pointer, the basic priority value and a finalize
+ * flag. Rows and the id table live in {@link Region}s, which a file store maps from files
+ * ({@link IndexFiles}), so they cost no heap; what stays on the heap is one "has children" bit
+ * per command, two numbers per segment, the heads and the finalize commands. Bodies (and full
+ * ids) are read from the store on demand through a small cache.
  *
  * <p>Ids are found through an open-addressing table of numbers, probed by a seeded hash of
  * the id prefix (a peer cannot grind ids into one probe run without knowing the seed); a
@@ -33,6 +36,17 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * previous command. Within a segment the max cut grows by one per command, so a command's
  * position in its segment is its max cut minus the first command's. Segment boundaries are
  * local to this replica (as in Aranya) and never leave it.
+ *
+ * <p><b>Persistence.</b> A row, once written for a command that stays, never changes; the
+ * table only gains numbers in empty slots, loses (on rollback) only the numbers of the
+ * commands rolled back, and grows into a new area. {@link #saveState} describes the rest;
+ * {@link #restoreState} takes it back over the same areas (see {@code docs/storage.md}).
+ * Rows and table are outside the heap's protection: a damaged file can hold any value, so
+ * every value read from them that leads elsewhere is checked first (parents and jump pointers
+ * point below their command, segment and table numbers below their counts, probes end), and a
+ * bad one is an {@link UncheckedIOException} in the reader: no walk loops or leaves the index
+ * (a damaged value that passes these checks can still make an answer wrong; see
+ * {@code docs/storage.md}).
  *
  * <p>{@link Graph} guards it with a read-write lock (readers may run together; the
  * is-ancestor memo and the body cache are safe for concurrent readers). Changes made during
@@ -45,35 +59,92 @@ final class GraphIndex implements DagView {
     /** Slots of the body cache (direct-mapped by command number). */
     private static final int CACHE_SLOTS = 2048;
 
+    /** Bytes of a row, and where each field lies in it (every field aligned to its size). */
+    static final int ROW = 48;
+    private static final int PREFIX = 0;
+    private static final int LOCATOR = 8;
+    private static final int PARENT_A = 16;
+    private static final int PARENT_B = 20;
+    private static final int MAX_CUT = 24;
+    private static final int SEGMENT = 28;
+    /** First-parent depth and Myers' skew-binary jump pointer: level ancestors in O(log n). */
+    private static final int DEPTH = 32;
+    private static final int JUMP = 36;
+    /** The value of a basic priority; unused for other priorities. */
+    private static final int BASIC = 40;
+    private static final int FLAGS = 44;
+    private static final int FINALIZE_FLAG = 1;
+    /** The area of the rows. */
+    static final String ROWS = "rows";
+    private static final int FIRST_TABLE_SLOTS = 2048;
+
     /** Reads a command's body by its locator. */
     interface Bodies {
         Command read(long locator) throws IOException;
     }
 
-    private final Bodies bodies;
-    private final long seed = ThreadLocalRandom.current().nextLong();
+    /** Makes the regions the index keeps its rows and table in. */
+    interface Memory {
+        /** The region of that area with what it holds; fresh: emptied first. */
+        Region open(String area, boolean fresh);
 
-    private long[] idPrefix = new long[1024];
-    private long[] locators = new long[1024];
-    private int[] parentA = new int[1024];
-    private int[] parentB = new int[1024];
-    private int[] maxCuts = new int[1024];
-    private int[] segmentOf = new int[1024];
-    /** First-parent depth and Myers' skew-binary jump pointer: level ancestors in O(log n). */
-    private int[] depth = new int[1024];
-    private int[] jump = new int[1024];
-    /** The value of a basic priority; unused for other priorities. */
-    private int[] basicValue = new int[1024];
+        /** {@return how many bytes the area holds} */
+        long size(String area);
+    }
+
+    /** Everything on the heap: for stores that offer no index files. */
+    static final Memory HEAP = new Memory() {
+        @Override
+        public Region open(String area, boolean fresh) {
+            return new Region(Region.HEAP, 0);
+        }
+
+        @Override
+        public long size(String area) {
+            return 0;
+        }
+    };
+
+    /** Regions mapped from a store's index files. */
+    static Memory mapped(IndexFiles files) {
+        return new Memory() {
+            @Override
+            public Region open(String area, boolean fresh) {
+                try {
+                    if (fresh) {
+                        files.clear(area);
+                    }
+                    return new Region((offset, length, previous) -> files.map(area, offset, length), files.size(area));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot open the index area " + area + ": " + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public long size(String area) {
+                try {
+                    return files.size(area);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read the index area " + area + ": " + e.getMessage(), e);
+                }
+            }
+        };
+    }
+
+    private final Bodies bodies;
+    private final Memory memory;
+    private Region rows;
+    private Region table;
+    /** Slots of the table (a power of two): numbers + 1 (0 = empty), linear probing, at most 3/4 full. */
+    private int tableSlots;
+    private long seed;
+
     private long[] hasChildren = new long[16];
-    private long[] finalizeBits = new long[16];
     private int size;
     /** See {@link #beginBulk}. */
     private boolean bulk;
     /** In bulk, the table is built only when first needed (or at the end). */
     private boolean tableDeferred;
-
-    /** Numbers + 1 (0 = empty), linear probing; at most 3/4 full. */
-    private int[] table = new int[2048];
 
     private int[] segmentFirst = new int[256];
     private int[] segmentLast = new int[256];
@@ -122,12 +193,38 @@ final class GraphIndex implements DagView {
     /** A point to roll back to. */
     record Mark(int size, int segmentCount, int finalizeCount, int[] heads) {}
 
-    GraphIndex(Bodies bodies) {
+    /** An index in memory; {@link #startEmpty} or {@link #restoreState} gives it its regions. */
+    GraphIndex(Bodies bodies, Memory memory) {
         this.bodies = bodies;
+        this.memory = memory;
+    }
+
+    /** Starts with no commands, in emptied areas. */
+    void startEmpty() {
+        rows = memory.open(ROWS, true);
+        seed = ThreadLocalRandom.current().nextLong();
+        tableSlots = FIRST_TABLE_SLOTS;
+        table = memory.open(tableArea(tableSlots), true);
+        table.ensure(tableSlots * 4L);
+    }
+
+    private static String tableArea(int slots) {
+        return "table-" + slots;
+    }
+
+    /** The areas the index uses now: what a saved state refers to. */
+    Set<String> areas() {
+        return Set.of(ROWS, tableArea(tableSlots));
     }
 
     int size() {
         return size;
+    }
+
+    /** A damaged row or table: the index and the log no longer agree. */
+    private static UncheckedIOException damaged(String what) {
+        return new UncheckedIOException(new IOException("the graph's index is damaged: " + what
+                + "; it is rebuilt from the log when the graph is next opened without its index files"));
     }
 
     /** The command numbered n, from the batch in progress, the cache or the store. */
@@ -140,11 +237,18 @@ final class GraphIndex implements DagView {
         if (hit != null && hit.number() == n) {
             return hit.command();
         }
+        long locator = locator(n);
         Command c;
         try {
-            c = bodies.read(locators[n]);
+            c = bodies.read(locator);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read command " + n + " of the graph from its store", e);
+        }
+        if (prefixOf(c.id()) != idPrefix(n)) {
+            // A cheap check of the rows against the log on every read from the store.
+            throw new UncheckedIOException(new IOException("the log and the graph's index disagree at locator " + locator
+                    + ": the index's command " + n + " has id prefix " + Long.toHexString(idPrefix(n)) + ", the log holds "
+                    + c.id() + " there (damage in the index files or the log)"));
         }
         remember(n, c);
         return c;
@@ -162,17 +266,22 @@ final class GraphIndex implements DagView {
             buildTable();
         }
         long prefix = prefixOf(id);
-        int mask = table.length - 1;
-        for (int slot = hash(prefix) & mask; ; slot = (slot + 1) & mask) {
-            int v = table[slot];
+        int mask = tableSlots - 1;
+        int slot = hash(prefix) & mask;
+        for (int probes = 0; probes < tableSlots; probes++, slot = (slot + 1) & mask) {
+            int v = table.getInt(slot * 4L);
             if (v == 0) {
                 return NONE;
             }
             int n = v - 1;
-            if (idPrefix[n] == prefix && command(n).id().equals(id)) {
+            if (Integer.compareUnsigned(n, size) >= 0) {
+                throw damaged("slot " + slot + " of the id table holds command " + Integer.toUnsignedString(n) + " of " + size);
+            }
+            if (idPrefix(n) == prefix && command(n).id().equals(id)) {
                 return n;
             }
         }
+        throw damaged("the id table has no empty slot");
     }
 
     static long prefixOf(CommandId id) {
@@ -188,16 +297,51 @@ final class GraphIndex implements DagView {
         return (int) (h >>> 32);
     }
 
+    private static long row(int n) {
+        return (long) n * ROW;
+    }
+
     long maxCut(int n) {
-        return maxCuts[n];
+        return rows.getInt(row(n) + MAX_CUT);
+    }
+
+    private int maxCutOf(int n) {
+        return rows.getInt(row(n) + MAX_CUT);
     }
 
     long locator(int n) {
-        return locators[n];
+        return rows.getLong(row(n) + LOCATOR);
+    }
+
+    /** The id prefix of command n. */
+    long idPrefix(int n) {
+        return rows.getLong(row(n) + PREFIX);
+    }
+
+    /** Checked to be a segment there is: a damaged number must not size the memo's bit sets or index the segment arrays. */
+    private int segmentOf(int n) {
+        int segment = rows.getInt(row(n) + SEGMENT);
+        if (segment < 0 || segment >= segmentCount) {
+            throw damaged("command " + n + " is in segment " + segment + " of " + segmentCount);
+        }
+        return segment;
+    }
+
+    private int depth(int n) {
+        return rows.getInt(row(n) + DEPTH);
+    }
+
+    /** The jump pointer, checked to point at or below n. */
+    private int jump(int n) {
+        int j = rows.getInt(row(n) + JUMP);
+        if (j < 0 || j > n) {
+            throw damaged("command " + n + " has jump pointer " + j);
+        }
+        return j;
     }
 
     Address address(int n) {
-        return new Address(id(n), maxCuts[n]);
+        return new Address(id(n), maxCut(n));
     }
 
     int[] heads() {
@@ -210,27 +354,34 @@ final class GraphIndex implements DagView {
 
     @Override
     public int parentCount(int node) {
-        return parentA[node] == NONE ? 0 : parentB[node] == NONE ? 1 : 2;
+        return parent(node, 0) == NONE ? 0 : parent(node, 1) == NONE ? 1 : 2;
     }
 
+    /** Checked to be below node (or NONE): damaged rows can never make a walk go round in circles. */
     @Override
     public int parent(int node, int k) {
-        return k == 0 ? parentA[node] : parentB[node];
+        int p = rows.getInt(row(node) + (k == 0 ? PARENT_A : PARENT_B));
+        if (p < NONE || p >= node) {
+            throw damaged("command " + node + " has parent " + p);
+        }
+        return p;
     }
 
     /**
      * Derived from the parents (a command without parents is the init command, one with two
-     * is a merge: {@link Command#verify} holds every stored command to that) and the bits.
+     * is a merge: {@link Command#verify} holds every stored command to that) and the flags.
      */
     @Override
     public Priority priority(int node) {
-        if (parentA[node] == NONE) {
+        if (parent(node, 0) == NONE) {
             return Priority.INIT;
         }
-        if (parentB[node] != NONE) {
+        if (parent(node, 1) != NONE) {
             return Priority.MERGE;
         }
-        return bit(finalizeBits, node) ? Priority.FINALIZE : Priority.basic(Integer.toUnsignedLong(basicValue[node]));
+        long r = row(node);
+        return (rows.getInt(r + FLAGS) & FINALIZE_FLAG) != 0 ? Priority.FINALIZE
+                : Priority.basic(Integer.toUnsignedLong(rows.getInt(r + BASIC)));
     }
 
     @Override
@@ -241,7 +392,7 @@ final class GraphIndex implements DagView {
     /** By id prefix, and only on a tie (one in 2^64) by the full ids. */
     @Override
     public int compareIds(int a, int b) {
-        int c = Long.compareUnsigned(idPrefix[a], idPrefix[b]);
+        int c = Long.compareUnsigned(idPrefix(a), idPrefix(b));
         return c != 0 || a == b ? c : id(a).compareTo(id(b));
     }
 
@@ -291,30 +442,32 @@ final class GraphIndex implements DagView {
     int add(long prefix, long locator, int pa, int pb, boolean finalize, int basic) {
         ensureCapacity(size + 1);
         int n = size;
-        idPrefix[n] = prefix;
-        locators[n] = locator;
-        parentA[n] = pa;
-        parentB[n] = pb;
-        maxCuts[n] = pa == NONE ? 0 : 1 + Math.max(maxCuts[pa], pb == NONE ? 0 : maxCuts[pb]);
+        long r = row(n);
+        rows.putLong(r + PREFIX, prefix);
+        rows.putLong(r + LOCATOR, locator);
+        rows.putInt(r + PARENT_A, pa);
+        rows.putInt(r + PARENT_B, pb);
+        rows.putInt(r + MAX_CUT, pa == NONE ? 0 : 1 + Math.max(maxCutOf(pa), pb == NONE ? 0 : maxCutOf(pb)));
         if (pa == NONE) {
-            depth[n] = 0;
-            jump[n] = n;
+            rows.putInt(r + DEPTH, 0);
+            rows.putInt(r + JUMP, n);
         } else {
-            depth[n] = depth[pa] + 1;
-            int j = jump[pa];
-            jump[n] = depth[pa] - depth[j] == depth[j] - depth[jump[j]] ? jump[j] : pa;
+            int depthA = depth(pa);
+            rows.putInt(r + DEPTH, depthA + 1);
+            int j = jump(pa);
+            rows.putInt(r + JUMP, depthA - depth(j) == depth(j) - depth(jump(j)) ? jump(j) : pa);
         }
-        basicValue[n] = basic;
+        rows.putInt(r + BASIC, basic);
+        rows.putInt(r + FLAGS, finalize ? FINALIZE_FLAG : 0);
         setBit(hasChildren, n, false);
-        setBit(finalizeBits, n, finalize);
+        int segment;
         if (pa != NONE && pb == NONE && !bit(hasChildren, pa)) {
             // pa has no child yet, so it is the last command of its segment: extend it.
-            int segment = segmentOf[pa];
+            segment = segmentOf(pa);
             if (!bulk) {
                 extensions.add(segment);
                 extensions.add(segmentLast[segment]);
             }
-            segmentOf[n] = segment;
             segmentLast[segment] = n;
         } else {
             if (segmentCount == segmentFirst.length) {
@@ -323,8 +476,9 @@ final class GraphIndex implements DagView {
             }
             segmentFirst[segmentCount] = n;
             segmentLast[segmentCount] = n;
-            segmentOf[n] = segmentCount++;
+            segment = segmentCount++;
         }
+        rows.putInt(r + SEGMENT, segment);
         gainsChild(pa);
         gainsChild(pb);
         if (!bulk) {
@@ -337,8 +491,8 @@ final class GraphIndex implements DagView {
         if (tableDeferred) {
             return n;
         }
-        if (size * 4L > table.length * 3L) {
-            rehash(table.length * 2);
+        if (size * 4L > tableSlots * 3L) {
+            rehash(tableSlots * 2);
         } else {
             place(n);
         }
@@ -357,18 +511,19 @@ final class GraphIndex implements DagView {
 
     /**
      * Starts adding many commands at once (a graph being opened): the head set is left alone
-     * until {@link #endBulk} rebuilds it, the id table until the first lookup, and nothing is
-     * kept for a rollback.
+     * until {@link #endBulk} rebuilds it from the "has children" bits, nothing is kept for a
+     * rollback, and, if deferTable, the id table is built only at the first lookup (cheaper
+     * than growing it step by step while the whole log is replayed).
      */
-    void beginBulk() {
+    void beginBulk(boolean deferTable) {
         bulk = true;
-        tableDeferred = true;
+        tableDeferred = deferTable;
     }
 
     /** Places every command in a table sized for them at once: cheaper than growing it step by step. */
     private void buildTable() {
         tableDeferred = false;
-        int slots = table.length;
+        int slots = tableSlots;
         while (size * 4L > slots * 3L) {
             slots *= 2;
         }
@@ -380,32 +535,42 @@ final class GraphIndex implements DagView {
         if (tableDeferred) {
             buildTable();
         }
-        int fit = Math.max(1024, size + (size >> 4));
-        if (idPrefix.length > fit + (fit >> 2)) {
-            resize(fit); // a reservation much larger than what came
-        }
         bulk = false;
         gotChildren.truncate(0);
         extensions.truncate(0);
         heads.clear();
-        for (int n = 0; n < size; n++) {
-            if (!bit(hasChildren, n)) {
-                heads.add(n);
+        for (int w = 0; w << 6 < size; w++) {
+            long childless = ~hasChildren[w];
+            if ((w + 1) << 6 > size) {
+                childless &= (1L << size) - 1; // only bits below size (size is not a multiple of 64 here)
+            }
+            while (childless != 0) {
+                heads.add((w << 6) + Long.numberOfTrailingZeros(childless));
+                childless &= childless - 1;
             }
         }
     }
 
     private void place(int n) {
-        int mask = table.length - 1;
-        int slot = hash(idPrefix[n]) & mask;
-        while (table[slot] != 0) {
+        int mask = tableSlots - 1;
+        int slot = hash(idPrefix(n)) & mask;
+        for (int probes = 0; table.getInt(slot * 4L) != 0; probes++) {
+            if (probes == tableSlots) {
+                throw damaged("the id table has no empty slot");
+            }
             slot = (slot + 1) & mask;
         }
-        table[slot] = n + 1;
+        table.putInt(slot * 4L, n + 1);
     }
 
-    private void rehash(int capacity) {
-        table = new int[capacity];
+    /**
+     * Moves every command into a new table of that many slots, in a new area: the area of the
+     * old table stays as it is, since a saved state may still refer to it.
+     */
+    private void rehash(int slots) {
+        tableSlots = slots;
+        table = memory.open(tableArea(slots), true);
+        table.ensure(slots * 4L);
         for (int n = 0; n < size; n++) {
             place(n);
         }
@@ -417,12 +582,15 @@ final class GraphIndex implements DagView {
      * of theirs passes through that slot.
      */
     private void unplace(int n) {
-        int mask = table.length - 1;
-        int slot = hash(idPrefix[n]) & mask;
-        while (table[slot] != n + 1) {
+        int mask = tableSlots - 1;
+        int slot = hash(idPrefix(n)) & mask;
+        for (int probes = 0; table.getInt(slot * 4L) != n + 1; probes++) {
+            if (probes == tableSlots) {
+                throw damaged("command " + n + " is missing from the id table");
+            }
             slot = (slot + 1) & mask;
         }
-        table[slot] = 0;
+        table.putInt(slot * 4L, 0);
     }
 
     private static boolean bit(long[] bits, int n) {
@@ -440,7 +608,9 @@ final class GraphIndex implements DagView {
     /** Forgets every command added since the mark. */
     void rollback(Mark mark) {
         for (int n = size - 1; n >= mark.size(); n--) {
-            unplace(n);
+            if (!tableDeferred) {
+                unplace(n);
+            }
             Cached c = cache.get(n & (CACHE_SLOTS - 1));
             if (c != null && c.number() == n) {
                 cache.compareAndSet(n & (CACHE_SLOTS - 1), c, null);
@@ -470,8 +640,123 @@ final class GraphIndex implements DagView {
         }
     }
 
+    /** Writes the rows and the table back to their files and waits until they are on disk (see {@link #saveState}). */
+    void force() {
+        rows.force();
+        table.force();
+    }
+
+    /**
+     * What, besides its areas, the index needs to be opened again as it is now, with no
+     * batch in progress: {@code u32 size | u32 segments | u32 table slots | u64 hash seed |
+     * u32 finalize count | i32 finalize* | u64 has-children bits* (one bit per command) |
+     * i32 segment first* | i32 segment last*}. Rows below size and the table's numbers below
+     * size must be on disk before a state that names them is (see {@link #force}).
+     */
+    void saveState(ByteBuffer out) {
+        out.putInt(size).putInt(segmentCount).putInt(tableSlots).putLong(seed).putInt(finalizes.size());
+        for (int i = 0; i < finalizes.size(); i++) {
+            out.putInt(finalizes.get(i));
+        }
+        for (int w = 0; w < words(size); w++) {
+            out.putLong(hasChildren[w]);
+        }
+        for (int s = 0; s < segmentCount; s++) {
+            out.putInt(segmentFirst[s]);
+        }
+        for (int s = 0; s < segmentCount; s++) {
+            out.putInt(segmentLast[s]);
+        }
+    }
+
+    /** The bytes {@link #saveState} writes. */
+    int stateBytes() {
+        return 4 + 4 + 4 + 8 + 4 + 4 * finalizes.size() + 8 * words(size) + 8 * segmentCount;
+    }
+
+    private static int words(int bits) {
+        return (bits + 63) >>> 6;
+    }
+
+    /**
+     * Takes back a state {@link #saveState} wrote, over the areas it refers to, checking
+     * everything it can without a pass over the rows. When the areas may hold rows and table
+     * numbers written after the state was saved (clean is false: the process that saved it
+     * went on adding), the table's numbers at or above the saved size are cleared: such a
+     * number can only have been placed after the save, in a slot that was empty then (the
+     * table only gains numbers in empty slots, and a rollback removes only numbers at or
+     * above the size it returns to, which is never below a saved size), so clearing them
+     * gives back exactly the table that was saved. Rows at or above the size are simply
+     * written again.
+     *
+     * @throws IOException if the state does not fit the areas or itself
+     */
+    void restoreState(ByteBuffer in, boolean clean) throws IOException {
+        try {
+            int n = in.getInt();
+            int segments = in.getInt();
+            int slots = in.getInt();
+            long savedSeed = in.getLong();
+            int finalizeCount = in.getInt();
+            if (n < 0 || segments < 0 || segments > n || (n > 0) != (segments > 0) || slots < FIRST_TABLE_SLOTS
+                    || Integer.bitCount(slots) != 1 || n * 4L > slots * 3L || finalizeCount < 0 || finalizeCount > n) {
+                throw new IOException("the saved state claims " + n + " commands, " + segments + " segments, "
+                        + slots + " table slots and " + finalizeCount + " finalize commands");
+            }
+            if (in.remaining() != 4L * finalizeCount + 8L * words(n) + 8L * segments) {
+                throw new IOException("the saved state has " + in.remaining() + " bytes where its counts need "
+                        + (4L * finalizeCount + 8L * words(n) + 8L * segments));
+            }
+            long rowBytes = memory.size(ROWS);
+            long tableBytes = memory.size(tableArea(slots));
+            if (rowBytes < row(n) || tableBytes < slots * 4L) {
+                throw new IOException("the index areas are short: " + rowBytes + " bytes of rows for " + n
+                        + " commands, " + tableBytes + " bytes of a " + slots + "-slot table");
+            }
+            for (int i = 0, last = -1; i < finalizeCount; i++) {
+                int f = in.getInt();
+                if (f <= last || f >= n) {
+                    throw new IOException("the saved state lists finalize command " + f + " after " + last + " of " + n);
+                }
+                finalizes.add(f);
+                last = f;
+            }
+            hasChildren = new long[Math.max(16, words(n) + 1)];
+            for (int w = 0; w < words(n); w++) {
+                hasChildren[w] = in.getLong();
+            }
+            segmentFirst = new int[Math.max(256, segments + 1)];
+            segmentLast = new int[segmentFirst.length];
+            for (int s = 0; s < segments; s++) {
+                segmentFirst[s] = in.getInt();
+            }
+            for (int s = 0; s < segments; s++) {
+                segmentLast[s] = in.getInt();
+                if (segmentFirst[s] < 0 || segmentLast[s] < segmentFirst[s] || segmentLast[s] >= n) {
+                    throw new IOException("segment " + s + " runs from command " + segmentFirst[s] + " to " + segmentLast[s] + " of " + n);
+                }
+            }
+            size = n;
+            segmentCount = segments;
+            tableSlots = slots;
+            seed = savedSeed;
+            rows = memory.open(ROWS, false);
+            table = memory.open(tableArea(slots), false);
+            if (!clean) {
+                for (long at = 0; at < slots * 4L; at += 4) {
+                    int v = table.getInt(at);
+                    if (v != 0 && Integer.compareUnsigned(v - 1, n) >= 0) {
+                        table.putInt(at, 0);
+                    }
+                }
+            }
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new IOException("the saved state ends early", e);
+        }
+    }
+
     private int positionOf(int n) {
-        return maxCuts[n] - maxCuts[segmentFirst[segmentOf[n]]];
+        return maxCutOf(n) - maxCutOf(segmentFirst[segmentOf(n)]);
     }
 
     /**
@@ -482,26 +767,26 @@ final class GraphIndex implements DagView {
      * so after the first walk each answer takes a step or two however large the graph is.
      */
     boolean isAncestorOrEqual(int a, int b) {
-        if (a == b || parentA[a] == NONE) {
+        if (a == b || parent(a, 0) == NONE) {
             return true;
         }
-        long target = maxCuts[a];
-        if (target >= maxCuts[b]) {
+        long target = maxCutOf(a);
+        if (target >= maxCutOf(b)) {
             return false;
         }
-        int targetSegment = segmentOf[a];
-        PriorityQueue<Integer> frontier = new PriorityQueue<>(Comparator.comparingLong((Integer n) -> maxCuts[n]).reversed());
+        int targetSegment = segmentOf(a);
+        PriorityQueue<Integer> frontier = new PriorityQueue<>(Comparator.comparingLong((Integer n) -> maxCutOf(n)).reversed());
         Set<Integer> seenSegments = new HashSet<>();
         frontier.add(b);
         while (!frontier.isEmpty()) {
             int n = frontier.poll();
-            int segment = segmentOf[n];
+            int segment = segmentOf(n);
             if (segment == targetSegment) {
                 // The highest location reached in a's segment comes first: decide here.
-                return maxCuts[n] >= maxCuts[a] && remember(a, segmentOf[b]);
+                return maxCutOf(n) >= maxCutOf(a) && remember(a, segmentOf(b));
             }
             if (knownDescendant(a, segment)) {
-                return remember(a, segmentOf[b]);
+                return remember(a, segmentOf(b));
             }
             if (!seenSegments.add(segment)) {
                 continue;
@@ -509,7 +794,7 @@ final class GraphIndex implements DagView {
             int first = segmentFirst[segment];
             for (int k = 0; k < parentCount(first); k++) {
                 int p = parent(first, k);
-                if (maxCuts[p] >= target) {
+                if (maxCutOf(p) >= target) {
                     frontier.add(p);
                 }
             }
@@ -522,7 +807,7 @@ final class GraphIndex implements DagView {
      * because every path out of a segment leaves through its first command.
      */
     private boolean remember(int a, int segment) {
-        if (segment != segmentOf[a]) {
+        if (segment != segmentOf(a)) {
             memoLock.lock();
             try {
                 descendantSegments.computeIfAbsent(a, k -> new java.util.BitSet()).set(segment);
@@ -564,7 +849,7 @@ final class GraphIndex implements DagView {
         long lowestNeededStart = Long.MAX_VALUE;
 
         for (int h : heads) {
-            queue.add(new Entry(maxCuts[h], h, false, null));
+            queue.add(new Entry(maxCutOf(h), h, false, null));
             uncoveredQueued++;
         }
         for (Address a : known) {
@@ -577,12 +862,12 @@ final class GraphIndex implements DagView {
             Entry e = queue.poll();
             if (e.unresolved() != null) {
                 int k = indexOf(e.unresolved().id());
-                if (k == NONE || maxCuts[k] != e.maxCut()) {
+                if (k == NONE || maxCutOf(k) != e.maxCut()) {
                     continue; // not held here, or not at that max cut: ignored, as the caller asked
                 }
-                e = new Entry(maxCuts[k], k, true, null);
+                e = new Entry(maxCutOf(k), k, true, null);
             }
-            int segment = segmentOf[e.node()];
+            int segment = segmentOf(e.node());
             int position = positionOf(e.node());
             int[] r = reach.computeIfAbsent(segment, s -> new int[] {-1, -1, NONE});
             int first = segmentFirst[segment];
@@ -595,7 +880,7 @@ final class GraphIndex implements DagView {
                 if (firstCover) {
                     for (int k = 0; k < parentCount(first); k++) {
                         int p = parent(first, k);
-                        queue.add(new Entry(maxCuts[p], p, true, null));
+                        queue.add(new Entry(maxCutOf(p), p, true, null));
                     }
                 }
             } else {
@@ -607,11 +892,11 @@ final class GraphIndex implements DagView {
                 r[0] = position;
                 r[2] = e.node();
                 if (firstReach) {
-                    lowestNeededStart = Math.min(lowestNeededStart, maxCuts[first]);
+                    lowestNeededStart = Math.min(lowestNeededStart, maxCutOf(first));
                     if (r[1] < 0) {
                         for (int k = 0; k < parentCount(first); k++) {
                             int p = parent(first, k);
-                            queue.add(new Entry(maxCuts[p], p, false, null));
+                            queue.add(new Entry(maxCutOf(p), p, false, null));
                             uncoveredQueued++;
                         }
                     }
@@ -625,7 +910,10 @@ final class GraphIndex implements DagView {
             int[] r = e.getValue();
             if (r[0] > r[1]) {
                 int count = r[0] - r[1];
-                ranges.add(new int[] {e.getKey(), count, r[2], maxCuts[r[2]] - count + 1});
+                if (count > size - total) {
+                    throw damaged("segment " + e.getKey() + " would send " + count + " commands, with " + total + " of " + size + " already");
+                }
+                ranges.add(new int[] {e.getKey(), count, r[2], maxCutOf(r[2]) - count + 1});
                 total += count;
             }
         }
@@ -637,7 +925,7 @@ final class GraphIndex implements DagView {
             int n = r[2];
             for (int k = r[1] - 1; k >= 0; k--) {
                 out[i + k] = n;
-                n = parentA[n];
+                n = parent(n, 0);
             }
             i += r[1];
         }
@@ -654,7 +942,7 @@ final class GraphIndex implements DagView {
         }
         while (!queue.isEmpty() && out.size() < limit) {
             int n = queue.poll();
-            int segment = segmentOf[n];
+            int segment = segmentOf(n);
             if (!seenSegments.add(segment)) {
                 continue;
             }
@@ -692,10 +980,14 @@ final class GraphIndex implements DagView {
         IntList out = new IntList();
         long distance = 1;
         while (out.size() < limit) {
-            long target = Math.max(0, depth[from] - distance);
+            long target = Math.max(0, depth(from) - distance);
             int n = from;
-            while (depth[n] > target) {
-                n = depth[jump[n]] >= target ? jump[n] : parentA[n];
+            while (depth(n) > target) {
+                int next = depth(jump(n)) >= target ? jump(n) : parent(n, 0);
+                if (next == n || next == NONE) {
+                    throw damaged("command " + n + " has depth " + depth(n) + " but no ancestor to step to");
+                }
+                n = next; // strictly lower each step (jump and parent are checked to be), so this ends
             }
             out.add(n);
             if (target == 0) {
@@ -707,39 +999,9 @@ final class GraphIndex implements DagView {
     }
 
     private void ensureCapacity(int needed) {
-        if (needed <= idPrefix.length) {
-            return;
+        rows.ensure(row(needed));
+        if (words(needed) >= hasChildren.length) {
+            hasChildren = Arrays.copyOf(hasChildren, Math.max(words(needed) + 1, hasChildren.length + (hasChildren.length >> 1)));
         }
-        // Grow by half: at a million commands, doubling would leave up to half the arrays unused.
-        resize(Math.max(needed, idPrefix.length + (idPrefix.length >> 1)));
-    }
-
-    private void resize(int cap) {
-        idPrefix = Arrays.copyOf(idPrefix, cap);
-        locators = Arrays.copyOf(locators, cap);
-        parentA = Arrays.copyOf(parentA, cap);
-        parentB = Arrays.copyOf(parentB, cap);
-        maxCuts = Arrays.copyOf(maxCuts, cap);
-        segmentOf = Arrays.copyOf(segmentOf, cap);
-        depth = Arrays.copyOf(depth, cap);
-        jump = Arrays.copyOf(jump, cap);
-        basicValue = Arrays.copyOf(basicValue, cap);
-        hasChildren = Arrays.copyOf(hasChildren, (cap >>> 6) + 1);
-        finalizeBits = Arrays.copyOf(finalizeBits, (cap >>> 6) + 1);
-    }
-
-    /**
-     * Makes room for up to this many commands at once (a graph being opened from its saved
-     * index knows about how many it holds); {@link #endBulk} gives back what was not used.
-     */
-    void reserve(int commands) {
-        if (commands > idPrefix.length) {
-            resize(commands);
-        }
-    }
-
-    /** The id prefix of command n, as stored in the persistent index. */
-    long idPrefix(int n) {
-        return idPrefix[n];
     }
 }

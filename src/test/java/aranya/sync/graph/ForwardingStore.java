@@ -1,8 +1,8 @@
 package aranya.sync.graph;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 
 /** Test helper: a store that hands every call to another; tests override the calls they watch or break. */
 public class ForwardingStore implements GraphStore {
@@ -34,18 +34,8 @@ public class ForwardingStore implements GraphStore {
     }
 
     @Override
-    public long loadIndex(String tag, IndexSink sink) throws IOException {
-        return inner.loadIndex(tag, sink);
-    }
-
-    @Override
-    public void saveIndex(String tag, ByteBuffer record, long end) throws IOException {
-        inner.saveIndex(tag, record, end);
-    }
-
-    @Override
-    public void discardIndex() throws IOException {
-        inner.discardIndex();
+    public Optional<IndexFiles> indexFiles() {
+        return inner.indexFiles();
     }
 
     @Override

@@ -2,6 +2,13 @@ package aranya.sync.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -9,18 +16,21 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The compact index against a brute-force scan of the same random DAG: every query (id
  * lookup, heads, is-ancestor, missing, weave, the sample's exponential ancestors) answers
- * exactly as walking plain lists of parents does, for an index built command by command,
- * one restored in bulk from (prefix, locator, parents, priority) entries as opening from the saved
- * index does, and
- * one that rolled a batch back. Ids are random but many share their first 8 bytes with
+ * exactly as walking plain lists of parents does, for an index built command by command
+ * (one that rolled a batch back on the way), one added in bulk as a graph being opened does,
+ * each with its columns on the heap and in mapped files; and for indexes reopened over those
+ * files from a saved state: the full one (a clean close), and one saved halfway while the
+ * files went on receiving rows and table numbers (a crash), whose tail is then added again. Ids are random but many share their first 8 bytes with
  * another, so the index must tell them apart by the full id it reads back through the store.
  * Commands are not signed: the index never looks at signatures.
  */
@@ -86,38 +96,126 @@ class GraphIndexPropertyTest {
         }
     }
 
+    @TempDir
+    Path dir;
+
+    /** Index files as a file store offers them, without the checkpoint (the test keeps the state itself). */
+    private record MappedFiles(Path dir) implements IndexFiles {
+        @Override
+        public Optional<Checkpoint> load(String tag) {
+            return Optional.empty();
+        }
+
+        @Override
+        public void save(String tag, long position, ByteBuffer state, Set<String> keep) {}
+
+        @Override
+        public void discard() {}
+
+        @Override
+        public long size(String area) throws IOException {
+            try {
+                return Files.size(dir.resolve(area));
+            } catch (NoSuchFileException e) {
+                return 0;
+            }
+        }
+
+        @Override
+        public ByteBuffer map(String area, long offset, int length) throws IOException {
+            try (FileChannel ch = FileChannel.open(dir.resolve(area), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                return ch.map(FileChannel.MapMode.READ_WRITE, offset, length);
+            }
+        }
+
+        @Override
+        public void clear(String area) throws IOException {
+            Files.deleteIfExists(dir.resolve(area));
+        }
+    }
+
     @RepeatedTest(8)
     void theIndexAnswersAsABruteForceScan(RepetitionInfo rep) throws Exception {
         long seed = 0x1d3c_0000L + rep.getCurrentRepetition();
         Random rnd = new Random(seed);
-        int size = 200 + rnd.nextInt(1200);
+        // One repetition large enough that the id table grows (past 1536 commands) after the halfway state.
+        int size = rep.getCurrentRepetition() == 1 ? 1800 : 200 + rnd.nextInt(1200);
         BruteDag dag = randomDag(rnd, size);
         List<Command> store = dag.commands; // locator = position, as the in-memory store does
-        GraphIndex built = new GraphIndex(locator -> store.get((int) locator));
-        GraphIndex restored = new GraphIndex(locator -> store.get((int) locator));
-        restored.beginBulk(); // as a graph being opened adds its commands
+        GraphIndex.Bodies bodies = locator -> store.get((int) locator);
+        GraphIndex.Memory built1Files = GraphIndex.mapped(new MappedFiles(Files.createDirectory(dir.resolve("built"))));
+        GraphIndex.Memory bulkFiles = GraphIndex.mapped(new MappedFiles(Files.createDirectory(dir.resolve("bulk"))));
+        List<GraphIndex> built = List.of(started(bodies, GraphIndex.HEAP), started(bodies, built1Files));
+        List<GraphIndex> bulk = List.of(started(bodies, GraphIndex.HEAP), started(bodies, bulkFiles));
+        int half = size / 2;
+        ByteBuffer halfway = null;
         for (int n = 0; n < size; n++) {
             int[] ps = dag.parents.get(n);
             int pa = ps.length > 0 ? ps[0] : GraphIndex.NONE;
             int pb = ps.length > 1 ? ps[1] : GraphIndex.NONE;
-            if (n == size / 2) {
+            if (n == half) {
+                halfway = saved(built.get(1));
                 // A batch that fails: checked as pending commands, then rolled back.
-                GraphIndex.Mark mark = built.mark();
-                built.beginPending();
-                for (int k = 0; k < 5; k++) {
-                    Command extra = action(randomId(rnd, dag), new Address(built.id(built.size() - 1), built.maxCut(built.size() - 1)), 1);
-                    built.addPending(extra, built.size() - 1, GraphIndex.NONE);
+                for (GraphIndex index : built) {
+                    GraphIndex.Mark mark = index.mark();
+                    index.beginPending();
+                    for (int k = 0; k < 5; k++) {
+                        Command extra = action(randomId(rnd, dag), new Address(index.id(index.size() - 1), index.maxCut(index.size() - 1)), 1);
+                        index.addPending(extra, index.size() - 1, GraphIndex.NONE);
+                    }
+                    index.rollback(mark);
+                    index.endPending();
                 }
-                built.rollback(mark);
-                built.endPending();
             }
-            assertThat(built.add(store.get(n), n, pa, pb)).isEqualTo(n);
-            restored.add(GraphIndex.prefixOf(store.get(n).id()), n, pa, pb, store.get(n).priority());
+            for (GraphIndex index : built) {
+                assertThat(index.add(store.get(n), n, pa, pb)).isEqualTo(n);
+            }
+            for (GraphIndex index : bulk) {
+                if (n == 0) {
+                    index.beginBulk(true); // as a graph being opened adds its commands
+                }
+                index.add(GraphIndex.prefixOf(store.get(n).id()), n, pa, pb, store.get(n).priority());
+            }
         }
-        restored.endBulk();
-        for (GraphIndex index : List.of(built, restored)) {
+        for (GraphIndex index : bulk) {
+            index.endBulk();
+        }
+        for (GraphIndex index : List.of(built.get(0), built.get(1), bulk.get(0), bulk.get(1))) {
             check(index, dag, rnd, seed);
         }
+        // Reopened after a clean close: everything comes from the files and the state.
+        GraphIndex reopened = new GraphIndex(bodies, bulkFiles);
+        reopened.restoreState(saved(bulk.get(1)), true);
+        reopened.beginBulk(false);
+        reopened.endBulk();
+        check(reopened, dag, rnd, seed);
+        // Reopened from the state saved halfway, after the files took the rest of the commands
+        // (and a rolled-back batch): numbers from half on are cleared and the tail added again.
+        GraphIndex recovered = new GraphIndex(bodies, built1Files);
+        recovered.restoreState(halfway, false);
+        assertThat(recovered.size()).isEqualTo(half);
+        recovered.beginBulk(false);
+        for (int n = half; n < size; n++) {
+            int[] ps = dag.parents.get(n);
+            recovered.add(store.get(n), n, ps.length > 0 ? ps[0] : GraphIndex.NONE, ps.length > 1 ? ps[1] : GraphIndex.NONE);
+        }
+        recovered.endBulk();
+        check(recovered, dag, rnd, seed);
+    }
+
+    private static GraphIndex started(GraphIndex.Bodies bodies, GraphIndex.Memory memory) {
+        GraphIndex index = new GraphIndex(bodies, memory);
+        index.startEmpty();
+        return index;
+    }
+
+    /** The state a checkpoint saves, with the index's files forced first. */
+    private static ByteBuffer saved(GraphIndex index) {
+        index.force();
+        ByteBuffer state = ByteBuffer.allocate(index.stateBytes());
+        index.saveState(state);
+        assertThat(state.hasRemaining()).isFalse();
+        return state.flip();
     }
 
     private static void check(GraphIndex index, BruteDag dag, Random rnd, long seed) throws Exception {

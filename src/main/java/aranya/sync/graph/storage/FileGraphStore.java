@@ -3,6 +3,7 @@ package aranya.sync.graph.storage;
 import aranya.sync.graph.Command;
 import aranya.sync.graph.GraphId;
 import aranya.sync.graph.GraphStore;
+import aranya.sync.graph.IndexFiles;
 import aranya.sync.graph.StoredBatch;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -75,7 +76,7 @@ final class FileGraphStore implements GraphStore {
      */
     private final RandomAccessFile reader;
     private final RandomAccessFile writer;
-    private final IndexFile index;
+    private final MappedIndexFiles indexFiles;
     /** The end of the last intact record: written under the lock, read by {@link #read} without it. */
     private volatile long end;
     /** Guarded by {@link #lock}. */
@@ -109,7 +110,17 @@ final class FileGraphStore implements GraphStore {
                 reader.close();
                 throw e;
             }
-            this.index = new IndexFile(path.resolveSibling(indexName(path)), path);
+            this.indexFiles = new MappedIndexFiles(path, new MappedIndexFiles.Log() {
+                @Override
+                public long size() throws IOException {
+                    return reader.length();
+                }
+
+                @Override
+                public long tail(long position) throws IOException {
+                    return logTail(position);
+                }
+            });
         } catch (OverlappingFileLockException e) {
             channel.close();
             throw new IOException(path + " is already open in this process", e);
@@ -117,12 +128,6 @@ final class FileGraphStore implements GraphStore {
             channel.close();
             throw e;
         }
-    }
-
-    /** The saved index of a log {@code <team>.graph} is {@code <team>.index} beside it. */
-    static String indexName(Path log) {
-        String name = log.getFileName().toString();
-        return (name.endsWith(".graph") ? name.substring(0, name.length() - ".graph".length()) : name) + ".index";
     }
 
     /**
@@ -445,40 +450,13 @@ final class FileGraphStore implements GraphStore {
         }
     }
 
+    /** The files beside the log: see {@link MappedIndexFiles}. */
     @Override
-    public long loadIndex(String tag, IndexSink sink) throws IOException {
-        lock.lock();
-        try {
-            return index.load(tag, end, sink, this::logTail);
-        } finally {
-            lock.unlock();
-        }
+    public Optional<IndexFiles> indexFiles() {
+        return Optional.of(indexFiles);
     }
 
-    @Override
-    public void saveIndex(String tag, ByteBuffer record, long upTo) throws IOException {
-        lock.lock();
-        try {
-            if (upTo > end || upTo < MAGIC.length + RECORD_HEADER) {
-                throw new IOException(path + ": an index record cannot cover the log up to byte " + upTo + " (it ends at " + end + ")");
-            }
-            index.save(tag, record, upTo, logTail(upTo));
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    @Override
-    public void discardIndex() throws IOException {
-        lock.lock();
-        try {
-            index.discard();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The 8 bytes of the log before position: what an index record is checked against. */
+    /** The 8 bytes of the log before position: what an index checkpoint is checked against. */
     private long logTail(long position) throws IOException {
         byte[] tail = new byte[8];
         readAt(position - 8, tail);
@@ -498,7 +476,7 @@ final class FileGraphStore implements GraphStore {
         try {
             if (!closed) {
                 closed = true;
-                try (channel; reader; writer; index) {
+                try (channel; reader; writer) {
                     if (fileLock.isValid()) {
                         fileLock.release();
                     }

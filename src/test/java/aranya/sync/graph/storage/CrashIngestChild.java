@@ -19,7 +19,9 @@ import java.util.List;
  * Run as a separate JVM by {@link CrashRecoveryTest}: ingests batches of commands into a
  * file store forever, printing "ACK &lt;last command id&gt;" after each batch is stored, until it
  * is killed with SIGKILL. It prints "OPENING" before it opens an existing graph and "READY"
- * once it has.
+ * once it has. After about one batch in three it closes the graph (which saves an index
+ * checkpoint) and opens it again (the next batch then marks the checkpoint dirty, another
+ * save), so that kills land in checkpoints too.
  */
 public final class CrashIngestChild {
     static final int BATCH = 200;
@@ -40,12 +42,13 @@ public final class CrashIngestChild {
             writeAtomically(graphFile, graph.id().toHex().getBytes());
         } else {
             founder = DeviceKey.fromEncoded(Files.readAllBytes(keyFile));
-            System.out.println("OPENING"); // the open replays what the saved index lacks and saves it
+            System.out.println("OPENING"); // the open replays what the index checkpoint lacks
             System.out.flush();
             graph = Graph.open(storage.open(GraphId.fromHex(Files.readString(graphFile))), new TeamMembersPolicy());
         }
         System.out.println("READY " + graph.size());
         System.out.flush();
+        java.util.Random rnd = new java.util.Random();
         for (long n = 0; ; n++) {
             Address parent = graph.heads().getFirst();
             List<Command> batch = new ArrayList<>(BATCH);
@@ -57,6 +60,11 @@ public final class CrashIngestChild {
             graph.addCommands(batch);
             System.out.println("ACK " + batch.get(BATCH - 1).id().toHex());
             System.out.flush();
+            if (rnd.nextInt(3) == 0) {
+                GraphId id = graph.id();
+                graph.close();
+                graph = Graph.open(storage.open(id), new TeamMembersPolicy());
+            }
         }
     }
 

@@ -9,16 +9,19 @@ import aranya.sync.graph.Command;
 import aranya.sync.graph.CommandId;
 import aranya.sync.graph.GraphId;
 import aranya.sync.graph.GraphStore;
+import aranya.sync.graph.IndexFiles;
 import aranya.sync.graph.Prior;
 import aranya.sync.graph.Priority;
 import aranya.sync.graph.StoredBatch;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -154,6 +157,42 @@ class FileStorageTest {
             all.addAll(b);
             all.addAll(c);
             assertThat(replay(store)).isEqualTo(all);
+        }
+    }
+
+    /**
+     * The index files a file store offers keep working on an interrupted thread (a commit of a
+     * cancelled sync maps a grown area or saves a checkpoint) and leave the interrupt set; a
+     * checkpoint comes back as saved, under its tag only, and says whether the log goes on.
+     */
+    @Test
+    void theIndexFilesWorkOnAnInterruptedThreadAndKeepTheirCheckpoint() throws IOException {
+        FileStorageProvider provider = new FileStorageProvider(dir);
+        try (GraphStore store = provider.open(GRAPH)) {
+            long end = store.append(batch(3)).end();
+            IndexFiles files = store.indexFiles().orElseThrow();
+            boolean stillInterrupted;
+            Thread.currentThread().interrupt();
+            try {
+                files.map("rows", 0, 4096).putInt(8, 42);
+                files.save("tag", end, ByteBuffer.wrap(new byte[] {1, 2, 3}), Set.of("rows"));
+            } finally {
+                stillInterrupted = Thread.interrupted();
+            }
+            assertThat(stillInterrupted).isTrue();
+            IndexFiles.Checkpoint loaded = files.load("tag").orElseThrow();
+            assertThat(loaded.position()).isEqualTo(end);
+            assertThat(loaded.logGoesOn()).isFalse();
+            byte[] state = new byte[loaded.state().remaining()];
+            loaded.state().duplicate().get(state);
+            assertThat(state).containsExactly(1, 2, 3);
+            assertThat(files.size("rows")).isEqualTo(4096);
+            assertThat(files.map("rows", 0, 4096).getInt(8)).isEqualTo(42);
+            assertThat(files.load("another tag")).isEmpty();
+            store.append(batch(2)); // the log is still open and locked
+            assertThat(files.load("tag").orElseThrow().logGoesOn()).isTrue();
+            files.discard();
+            assertThat(files.load("tag")).isEmpty();
         }
     }
 

@@ -13,23 +13,34 @@ import aranya.sync.graph.ForwardingStore;
 import aranya.sync.graph.Graph;
 import aranya.sync.graph.GraphId;
 import aranya.sync.graph.GraphStore;
+import aranya.sync.graph.KeyId;
+import aranya.sync.graph.Policy;
+import aranya.sync.graph.PolicyContext;
 import aranya.sync.graph.Priority;
+import aranya.sync.graph.SignedContent;
 import aranya.sync.graph.TeamMembersPolicy;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The saved index beside a graph log ({@code <team>.index}): reopening replays only the log
- * after it, and an index that is torn, damaged, stale or made for another log is never
- * trusted: the graph opens exactly as a full replay of the log builds it, and saves a good
- * index again.
+ * The index files beside a graph log ({@code <team>.index-state}, {@code <team>.index-rows},
+ * {@code <team>.index-table-<slots>}): reopening replays only the log after the checkpoint,
+ * and a checkpoint that is torn, damaged, missing, made for another log or another policy,
+ * or covering more of the log than the log holds, or whose area files are short or missing,
+ * is never trusted: the graph opens exactly as a full replay of the log builds it, and saves
+ * a good checkpoint again. Damage inside a mapped row is not looked for at open (that would be
+ * a pass over every command); it is caught when the row is read, as an exception.
  */
 class SavedIndexTest {
     private static final TeamMembersPolicy POLICY = new TeamMembersPolicy();
@@ -67,27 +78,81 @@ class SavedIndexTest {
         return id;
     }
 
-    private Path index(Path graphs, GraphId id) {
-        return graphs.resolve(id.toHex() + ".index");
+    private static Path file(Path graphs, GraphId id, String suffix) {
+        return graphs.resolve(id.toHex() + suffix);
+    }
+
+    private static Path state(Path graphs, GraphId id) {
+        return file(graphs, id, ".index-state");
+    }
+
+    /** The files of the index: the state and the areas. */
+    private static List<Path> indexFiles(Path graphs, GraphId id) throws IOException {
+        try (Stream<Path> files = Files.list(graphs)) {
+            return files.filter(f -> f.getFileName().toString().startsWith(id.toHex() + ".index-")).sorted().toList();
+        }
     }
 
     /** Opens the graph, counting the commands replayed from the log. */
     private static Graph open(Path graphs, GraphId id, AtomicInteger replayed) throws Exception {
+        return open(graphs, id, replayed, POLICY);
+    }
+
+    private static Graph open(Path graphs, GraphId id, AtomicInteger replayed, Policy policy) throws Exception {
         GraphStore store = new FileStorageProvider(graphs).open(id);
-        return Graph.open(new Counting(store, replayed), POLICY);
+        return Graph.open(new Counting(store, replayed), policy);
+    }
+
+    /** The graph opened with its index files deleted: a full replay of the log. */
+    private State fullReplay(Path graphs, GraphId id) throws Exception {
+        Path aside = Files.createTempDirectory(dir, "aside");
+        for (Path f : indexFiles(graphs, id)) {
+            Files.move(f, aside.resolve(f.getFileName()));
+        }
+        State state;
+        AtomicInteger replayed = new AtomicInteger();
+        try (Graph g = open(graphs, id, replayed)) {
+            state = State.of(g);
+            assertThat(replayed).hasValue(state.size());
+        }
+        for (Path f : indexFiles(graphs, id)) {
+            Files.delete(f);
+        }
+        try (Stream<Path> kept = Files.list(aside)) {
+            for (Path f : kept.toList()) {
+                Files.move(f, graphs.resolve(f.getFileName()));
+            }
+        }
+        return state;
+    }
+
+    /** Opens the graph, which must equal reference, then again, which must replay nothing: a good checkpoint was saved. */
+    private static void opensAsAndHeals(Path graphs, GraphId id, State reference, int replayedFirst, String as) throws Exception {
+        AtomicInteger replayed = new AtomicInteger();
+        try (Graph g = open(graphs, id, replayed)) {
+            assertThat(State.of(g)).as(as).isEqualTo(reference);
+            if (replayedFirst >= 0) {
+                assertThat(replayed).as(as).hasValue(replayedFirst);
+            }
+        }
+        replayed.set(0);
+        try (Graph g = open(graphs, id, replayed)) {
+            assertThat(replayed).as("%s: the checkpoint saved again covers the log", as).hasValue(0);
+            assertThat(State.of(g)).as(as).isEqualTo(reference);
+        }
     }
 
     @Test
-    void reopeningReplaysOnlyWhatTheSavedIndexDoesNotCover() throws Exception {
+    void reopeningReplaysOnlyWhatTheCheckpointDoesNotCover() throws Exception {
         DeviceKey founder = DeviceKey.generate();
         DeviceKey member = DeviceKey.generate();
         GraphId id = build(dir, founder, member);
         AtomicInteger replayed = new AtomicInteger();
         State after;
         try (Graph g = open(dir, id, replayed)) {
-            assertThat(replayed).as("commands replayed although the index covers the whole log").hasValue(0);
+            assertThat(replayed).as("commands replayed although the checkpoint covers the whole log").hasValue(0);
             assertThat(g.size()).isGreaterThan(50);
-            // The member's grant came back from the index: the member may still write.
+            // The member's grant came back from the checkpoint: the member may still write.
             g.append(member, Priority.basic(1), "after reopen", Bytes.EMPTY);
             after = State.of(g);
         }
@@ -95,43 +160,23 @@ class SavedIndexTest {
             assertThat(replayed).hasValue(0);
             assertThat(State.of(g)).isEqualTo(after);
         }
-        Files.delete(index(dir, id)); // a directory from before the saved index: it is rebuilt
-        replayed.set(0);
-        try (Graph g = open(dir, id, replayed)) {
-            assertThat(replayed).hasValue(after.size());
-            assertThat(State.of(g)).isEqualTo(after);
-        }
-        replayed.set(0);
-        try (Graph g = open(dir, id, replayed)) {
-            assertThat(replayed).hasValue(0);
-            assertThat(State.of(g)).isEqualTo(after);
-        }
+        assertThat(fullReplay(dir, id)).isEqualTo(after);
+        Files.delete(state(dir, id)); // lost: rebuilt from the log
+        opensAsAndHeals(dir, id, after, after.size(), "state file deleted");
     }
 
     @Test
-    void aTornOrDamagedIndexIsRebuiltFromTheLog() throws Exception {
+    void aTornOrDamagedCheckpointIsRebuiltFromTheLog() throws Exception {
         GraphId id = build(dir, DeviceKey.generate(), DeviceKey.generate());
-        State reference;
-        try (Graph g = open(dir, id, new AtomicInteger())) {
-            reference = State.of(g);
-        }
-        Path index = index(dir, id);
-        byte[] good = Files.readAllBytes(index);
+        State reference = fullReplay(dir, id);
+        Path state = state(dir, id);
+        byte[] good = Files.readAllBytes(state);
         int cases = 0;
-        int step = Math.max(1, good.length / 60);
-        for (int at = 0; at < good.length; at += step) {
+        for (int at = 0; at < good.length; at += Math.max(1, good.length / 40)) {
             // A crash tears the end off; outside damage changes a byte anywhere.
             for (byte[] damaged : List.of(Arrays.copyOf(good, at), flipped(good, at))) {
-                Files.write(index, damaged);
-                AtomicInteger replayed = new AtomicInteger();
-                try (Graph g = open(dir, id, replayed)) {
-                    assertThat(State.of(g)).as("index cut or flipped at byte %d", at).isEqualTo(reference);
-                }
-                replayed.set(0);
-                try (Graph g = open(dir, id, replayed)) {
-                    assertThat(replayed).as("the rebuilt index covers the log (byte %d)", at).hasValue(0);
-                    assertThat(g.size()).isEqualTo(reference.size());
-                }
+                Files.write(state, damaged);
+                opensAsAndHeals(dir, id, reference, reference.size(), "state cut or flipped at byte " + at);
                 cases++;
             }
         }
@@ -139,26 +184,188 @@ class SavedIndexTest {
     }
 
     @Test
-    void anIndexMadeForAnotherLogIsNotTrusted() throws Exception {
+    void shortOrMissingAreaFilesAreRebuiltFromTheLog() throws Exception {
+        GraphId id = build(dir, DeviceKey.generate(), DeviceKey.generate());
+        State reference = fullReplay(dir, id);
+        Path rows = file(dir, id, ".index-rows");
+        List<Path> tables = indexFiles(dir, id).stream().filter(f -> f.toString().contains(".index-table-")).toList();
+        assertThat(tables).hasSize(1);
+        long rowBytes = Files.size(rows);
+        assertThat(rowBytes).isGreaterThanOrEqualTo(48L * reference.size());
+        try (var f = new java.io.RandomAccessFile(rows.toFile(), "rw")) {
+            f.setLength(48L * reference.size() - 1);
+        }
+        opensAsAndHeals(dir, id, reference, reference.size(), "rows cut short");
+        try (var f = new java.io.RandomAccessFile(tables.get(0).toFile(), "rw")) {
+            f.setLength(f.length() / 2);
+        }
+        opensAsAndHeals(dir, id, reference, reference.size(), "table cut short");
+        Files.delete(file(dir, id, ".index-rows"));
+        opensAsAndHeals(dir, id, reference, reference.size(), "rows deleted");
+    }
+
+    @Test
+    void damageInsideTheMappedFilesIsAnErrorWhereItIsRead() throws Exception {
+        GraphId id = build(dir, DeviceKey.generate(), DeviceKey.generate());
+        State reference = fullReplay(dir, id);
+        Path rows = file(dir, id, ".index-rows");
+        byte[] good = Files.readAllBytes(rows);
+        // The id prefix of command 5 no longer matches the log: found when its body is read.
+        ByteBuffer damaged = ByteBuffer.wrap(good.clone()).order(ByteOrder.LITTLE_ENDIAN);
+        damaged.putLong(5 * 48, damaged.getLong(5 * 48) ^ 1);
+        Files.write(rows, damaged.array());
+        try (Graph g = open(dir, id, new AtomicInteger())) {
+            assertThatThrownBy(g::weave).isInstanceOf(UncheckedIOException.class).hasMessageContaining("disagree at locator");
+        }
+        // A parent that points forward (a cycle) ends a walk with an error, not an endless loop.
+        damaged = ByteBuffer.wrap(good.clone()).order(ByteOrder.LITTLE_ENDIAN);
+        damaged.putInt(7 * 48 + 16, 40);
+        Files.write(rows, damaged.array());
+        try (Graph g = open(dir, id, new AtomicInteger())) {
+            assertThatThrownBy(g::weave).isInstanceOf(UncheckedIOException.class).hasMessageContaining("command 7 has parent 40");
+        }
+        Files.write(rows, good);
+        opensAsAndHeals(dir, id, reference, 0, "rows restored");
+    }
+
+    @Test
+    void aCheckpointMadeForAnotherLogOrPolicyIsNotTrusted() throws Exception {
         DeviceKey founder = DeviceKey.generate();
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
         GraphId idA = build(a, founder, DeviceKey.generate());
         GraphId idB = build(b, founder, DeviceKey.generate());
-        State referenceB;
-        try (Graph g = open(b, idB, new AtomicInteger())) {
-            referenceB = State.of(g);
+        State referenceB = fullReplay(b, idB);
+        for (Path f : indexFiles(a, idA)) {
+            Files.copy(f, b.resolve(f.getFileName().toString().replace(idA.toHex(), idB.toHex())), StandardCopyOption.REPLACE_EXISTING);
         }
-        Files.copy(index(a, idA), index(b, idB), StandardCopyOption.REPLACE_EXISTING);
+        opensAsAndHeals(b, idB, referenceB, referenceB.size(), "checkpoint of another log");
+
         AtomicInteger replayed = new AtomicInteger();
-        try (Graph g = open(b, idB, replayed)) {
+        try (Graph g = open(b, idB, replayed, new OtherPolicy())) {
             assertThat(State.of(g)).isEqualTo(referenceB);
-            assertThat(replayed).hasValue(referenceB.size());
+            assertThat(replayed).as("a checkpoint of another policy is rebuilt").hasValue(referenceB.size());
         }
+        opensAsAndHeals(b, idB, referenceB, referenceB.size(), "checkpoint of the other policy");
     }
 
     @Test
-    void midLogDamageIsRefusedWithFileAndOffsetThoughAnIndexCoversIt() throws Exception {
+    void aCheckpointBeyondTheLogIsNotTrusted() throws Exception {
+        GraphId id = build(dir, DeviceKey.generate(), DeviceKey.generate());
+        Path log = file(dir, id, ".graph");
+        byte[] bytes = Files.readAllBytes(log);
+        // Cut the log after its third record, as 'repair' would keep the records before damage.
+        int end = 8;
+        for (int r = 0; r < 3; r++) {
+            end += 8 + ByteBuffer.wrap(bytes, end, 4).getInt();
+        }
+        Files.write(log, Arrays.copyOf(bytes, end));
+        State reference = fullReplay(dir, id);
+        assertThat(reference.size()).isEqualTo(3);
+        opensAsAndHeals(dir, id, reference, reference.size(), "log cut below the checkpoint");
+    }
+
+    @Test
+    void anIndexOfTheEarlierFormatIsReplacedByANewCheckpoint() throws Exception {
+        GraphId id = build(dir, DeviceKey.generate(), DeviceKey.generate());
+        State reference = fullReplay(dir, id);
+        for (Path f : indexFiles(dir, id)) {
+            Files.delete(f);
+        }
+        Path old = file(dir, id, ".index");
+        Files.write(old, "ARSYNCI1\0\0\0\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        opensAsAndHeals(dir, id, reference, reference.size(), "upgrade from ARSYNCI1");
+        assertThat(old).doesNotExist();
+        assertThat(state(dir, id)).exists();
+    }
+
+    /** The checkpoint and the log's length before some appends, and the graph's state after them. */
+    private record Before(byte[] state, long logLength, State after) {}
+
+    /**
+     * Reopens the graph, appends, closes. Returns the checkpoint of before the appends as the
+     * first of them left it on disk (marked not clean: the table goes on), and the log's length then.
+     */
+    private Before appendAfterACheckpoint(GraphId id, DeviceKey founder, int appends) throws Exception {
+        byte[] early = notClean(Files.readAllBytes(state(dir, id)));
+        long logLength = Files.size(file(dir, id, ".graph"));
+        try (Graph g = open(dir, id, new AtomicInteger())) {
+            for (int i = 0; i < appends; i++) {
+                g.append(founder, Priority.basic(1), "later", Bytes.of(new byte[] {(byte) i}));
+            }
+            return new Before(early, logLength, State.of(g));
+        }
+    }
+
+    /** The checkpoint with its clean flag (the first byte of its body) cleared and its checksum made again. */
+    private static byte[] notClean(byte[] state) {
+        ByteBuffer b = ByteBuffer.wrap(state.clone());
+        int tagLength = b.getInt(8);
+        b.put(8 + 4 + tagLength + 8 + 8 + 4, (byte) 0);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b.array(), 0, state.length - 4);
+        return b.putInt(state.length - 4, (int) crc.getValue()).array();
+    }
+
+    @Test
+    void aTailAfterTheCheckpointIsReplayed() throws Exception {
+        DeviceKey founder = DeviceKey.generate();
+        GraphId id = build(dir, founder, DeviceKey.generate());
+        Before before = appendAfterACheckpoint(id, founder, 7);
+        Files.write(state(dir, id), before.state()); // a crash before the close saved a new one
+        opensAsAndHeals(dir, id, before.after(), -1, "tail after an early checkpoint");
+        assertThat(fullReplay(dir, id)).isEqualTo(before.after());
+    }
+
+    @Test
+    void tableNumbersFromAfterTheCheckpointAreCleared() throws Exception {
+        DeviceKey founder = DeviceKey.generate();
+        GraphId id = build(dir, founder, DeviceKey.generate());
+        State early = fullReplay(dir, id);
+        Before before = appendAfterACheckpoint(id, founder, 7);
+        List<CommandId> lost = before.after().weave().subList(early.size(), before.after().weave().size());
+        // The table holds the numbers of commands the log no longer has (as of a batch that was
+        // being checked, or not yet durable, when the process died): they must not be found.
+        Files.write(state(dir, id), before.state());
+        try (var log = new java.io.RandomAccessFile(file(dir, id, ".graph").toFile(), "rw")) {
+            log.setLength(before.logLength());
+        }
+        State after;
+        try (Graph g = open(dir, id, new AtomicInteger())) {
+            assertThat(State.of(g)).isEqualTo(early);
+            for (CommandId c : lost) {
+                assertThat(g.contains(c)).as("lost command %s", c).isFalse();
+            }
+            for (int i = 0; i < 3; i++) {
+                g.append(founder, Priority.basic(3), "instead", Bytes.of(new byte[] {(byte) i}));
+            }
+            for (CommandId c : lost) {
+                assertThat(g.contains(c)).as("lost command %s", c).isFalse();
+            }
+            after = State.of(g);
+        }
+        assertThat(fullReplay(dir, id)).isEqualTo(after);
+    }
+
+    @Test
+    void rowsThatDoNotHoldTogetherUnderATailAreRebuilt() throws Exception {
+        DeviceKey founder = DeviceKey.generate();
+        GraphId id = build(dir, founder, DeviceKey.generate());
+        Before before = appendAfterACheckpoint(id, founder, 1);
+        Files.write(state(dir, id), before.state());
+        // Every jump pointer points above its command: the replay of the tail reads one and
+        // finds the rows damaged, so the whole index is rebuilt instead.
+        Path rows = file(dir, id, ".index-rows");
+        ByteBuffer damaged = ByteBuffer.wrap(Files.readAllBytes(rows)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int n = 0; n < before.after().size(); n++) {
+            damaged.putInt(n * 48 + 36, n + 1);
+        }
+        Files.write(rows, damaged.array());
+        opensAsAndHeals(dir, id, before.after(), -1, "damaged rows under a tail"); // the tail, then everything
+    }
+
+    @Test
+    void midLogDamageIsRefusedWithFileAndOffsetThoughACheckpointCoversIt() throws Exception {
         GraphId id = build(dir, DeviceKey.generate(), DeviceKey.generate());
         Path log = dir.resolve(id.toHex() + ".graph");
         byte[] bytes = Files.readAllBytes(log);
@@ -190,6 +397,19 @@ class SavedIndexTest {
         byte[] out = bytes.clone();
         out[at] ^= (byte) 0x81;
         return out;
+    }
+
+    /** The same rules under another name: a checkpoint's tag names the policy class. */
+    private static final class OtherPolicy implements Policy {
+        @Override
+        public List<KeyId> grantedKeys(Command command, SignedContent content) {
+            return POLICY.grantedKeys(command, content);
+        }
+
+        @Override
+        public void authorize(Command command, SignedContent content, PolicyContext context) throws SyncException {
+            POLICY.authorize(command, content, context);
+        }
     }
 
     /** A store that counts the commands it replays. */
