@@ -294,7 +294,10 @@ public final class SyncNode implements AutoCloseable {
         }
     }
 
-    /** Team's graph from its store; a damaged log is refused with a STORAGE error that says how to repair it. */
+    /**
+     * Team's graph from its store; a damaged log is refused with a STORAGE error that says how
+     * to repair it (found when the store opens, or when the graph replays the log's tail).
+     */
     private Graph openGraph(GraphId team) throws SyncException {
         GraphStore store;
         try {
@@ -311,6 +314,13 @@ public final class SyncNode implements AutoCloseable {
                 store.close();
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
+            }
+            if (e.getCause() instanceof CorruptLogException damaged) {
+                SyncException refused = new SyncException(SyncError.STORAGE, "team " + team.toHex() + ": " + damaged.getMessage(), damaged);
+                for (Throwable t : e.getSuppressed()) {
+                    refused.addSuppressed(t);
+                }
+                throw refused;
             }
             throw e;
         }

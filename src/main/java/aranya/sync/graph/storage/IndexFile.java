@@ -19,7 +19,7 @@ import java.util.zip.CRC32C;
  * </pre>
  * (big-endian; the last magic byte is the format version; log tail is the 8 bytes of the log
  * before log end). It is derived data, never trusted: a record is used only if its checksum
- * matches, its log end lies beyond the previous record's and within the log's intact part,
+ * matches, its log end lies beyond the previous record's and within the log file,
  * and (for the last one) the log really ends that way there. Everything from the first
  * record that fails on is cut off and its batches are replayed from the log instead; a
  * header of another version or tag starts the file afresh. Records are written after the
@@ -52,7 +52,7 @@ final class IndexFile implements AutoCloseable {
 
     /**
      * Hands the usable records to sink and returns the log position they cover up to (0 for
-     * none); cuts off what is not usable. logEnd is the end of the log's intact part; logTail
+     * none); cuts off what is not usable. logEnd is the length of the log file; logTail
      * reads the 8 bytes of the log before a position.
      */
     long load(String wanted, long logEnd, GraphStore.IndexSink sink, LogTail logTail) throws IOException {

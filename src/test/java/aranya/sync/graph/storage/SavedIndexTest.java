@@ -3,6 +3,8 @@ package aranya.sync.graph.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import aranya.sync.LogRecords;
+import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import aranya.sync.graph.Address;
 import aranya.sync.graph.Bytes;
@@ -21,7 +23,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -157,20 +161,85 @@ class SavedIndexTest {
         }
     }
 
+    /**
+     * Damage after the part of the log the saved index covers is in the tail the open replays:
+     * refused at open, naming file and offset, with nothing changed.
+     */
     @Test
-    void midLogDamageIsRefusedWithFileAndOffsetThoughAnIndexCoversIt() throws Exception {
-        GraphId id = build(dir, DeviceKey.generate(), DeviceKey.generate());
+    void damageAfterTheSavedIndexIsRefusedAtOpen() throws Exception {
+        DeviceKey founder = DeviceKey.generate();
+        GraphId id = build(dir, founder, DeviceKey.generate());
         Path log = dir.resolve(id.toHex() + ".graph");
+        byte[] olderIndex = Files.readAllBytes(index(dir, id));
+        long covered = Files.size(log);
+        try (Graph g = open(dir, id, new AtomicInteger())) {
+            for (int i = 0; i < 3; i++) {
+                g.append(founder, Priority.basic(1), "later", Bytes.of(new byte[] {(byte) i}));
+            }
+        }
+        Files.write(index(dir, id), olderIndex); // as if the index records of the last batches were lost
+        byte[] bytes = Files.readAllBytes(log);
+        int at = (int) covered + 20; // in the first batch after the index's coverage
+        bytes[at] ^= 0x40;
+        Files.write(log, bytes);
+        assertThatThrownBy(() -> open(dir, id, new AtomicInteger()))
+                .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.getCause())
+                        .isInstanceOfSatisfying(CorruptLogException.class, c -> {
+                            assertThat(c.file()).isEqualTo(log);
+                            assertThat(c.offset()).isEqualTo(covered);
+                            assertThat(c.getMessage()).contains(log.toString(), "byte " + covered, "aranya-sync repair");
+                        }));
+        assertThat(Files.readAllBytes(log)).isEqualTo(bytes);
+    }
+
+    /**
+     * Damage inside the part the saved index covers: the graph opens (that part is not read),
+     * and the background check finds it, logs one SEVERE line naming file, offset and repair,
+     * and makes every later append fail with that cause, truncating nothing. Repair then
+     * keeps the batches before the damage and the graph opens with them.
+     */
+    @Test
+    void damageTheSavedIndexCoversIsFoundInTheBackground() throws Exception {
+        DeviceKey founder = DeviceKey.generate();
+        GraphId id = build(dir, founder, DeviceKey.generate());
+        Path log = dir.resolve(id.toHex() + ".graph");
+        State reference;
+        try (Graph g = open(dir, id, new AtomicInteger())) {
+            reference = State.of(g);
+        }
         byte[] bytes = Files.readAllBytes(log);
         int at = bytes.length / 2;
         bytes[at] ^= 0x40;
         Files.write(log, bytes);
-        assertThatThrownBy(() -> open(dir, id, new AtomicInteger()))
-                .isInstanceOfSatisfying(CorruptLogException.class, e -> {
-                    assertThat(e.file()).isEqualTo(log);
-                    assertThat(e.offset()).isPositive().isLessThanOrEqualTo(at);
-                    assertThat(e.getMessage()).contains(log.toString(), "byte " + e.offset(), "aranya-sync repair");
-                });
+        CorruptLogException found;
+        try (LogRecords logged = LogRecords.of(FileGraphStore.class.getName())) {
+            FileGraphStore store = (FileGraphStore) new FileStorageProvider(dir).open(id);
+            try (Graph g = Graph.open(store, POLICY)) {
+                assertThat(g.size()).isEqualTo(reference.size());
+                found = store.coveredCheck().get(30, TimeUnit.SECONDS).orElseThrow();
+                assertThat(found.file()).isEqualTo(log);
+                assertThat(found.offset()).isPositive().isLessThanOrEqualTo(at);
+                List<String> severe = logged.matching(r -> r.getLevel() == Level.SEVERE).stream().map(LogRecords::text).toList();
+                assertThat(severe).singleElement().asString()
+                        .contains(log.toString(), "byte " + found.offset(), "fails its checksum", "aranya-sync repair");
+                CommandId head = reference.heads().get(0).id(); // in the last batch, far from the damage
+                assertThat(g.command(head)).as("reads of intact records go on").get().extracting(Command::id).isEqualTo(head);
+                assertThatThrownBy(() -> g.append(founder, Priority.basic(1), "after damage", Bytes.EMPTY))
+                        .isInstanceOfSatisfying(SyncException.class, e -> {
+                            assertThat(e.error()).isEqualTo(SyncError.STORAGE);
+                            assertThat(e.getCause()).isInstanceOf(CorruptLogException.class).hasMessage(found.getMessage());
+                        });
+            }
+        }
+        assertThat(Files.readAllBytes(log)).as("nothing truncated, nothing written").isEqualTo(bytes);
+
+        FileStorageProvider.Repair repair = new FileStorageProvider(dir).repair(id);
+        assertThat(repair.keptBytes()).isEqualTo(found.offset());
+        assertThat(repair.movedTo()).contains(dir.resolve(id.toHex() + ".graph.damaged-at-" + found.offset()));
+        try (Graph g = open(dir, id, new AtomicInteger())) {
+            assertThat(g.size()).isPositive().isLessThan(reference.size());
+            g.append(founder, Priority.basic(1), "after repair", Bytes.EMPTY);
+        }
     }
 
     @Test
