@@ -331,8 +331,9 @@ public final class SyncNode implements AutoCloseable {
      * damaged log keeps its intact records before the damage, and the rest is moved into a
      * file beside it ({@code graphs/<team>.graph.damaged-at-<offset>}); nothing is deleted.
      * Intact logs are left alone. Run it when opening the node fails because a log is
-     * damaged; the moved commands come back from peers at the next sync, if they have them.
-     * It holds the directory lock ({@code node.lock}) while it works, so it fails, naming the
+     * damaged, or a node logged (SEVERE) that its background check found damage; it checks
+     * every record of each log. The moved commands come back from peers at the next sync,
+     * if they have them. It holds the directory lock ({@code node.lock}) while it works, so it fails, naming the
      * holder's process, while a node has the directory open.
      *
      * @return what was done to each log
