@@ -20,8 +20,11 @@ final class RepairCommand implements Main.CliCommand {
     public String usage() {
         return """
                 usage: aranya-sync repair [--team TEAM] [--data DIR]
-                  Run it when a command fails because a graph log is damaged, with no node running
-                  on DIR (it is refused while one does: stop it first). For each team's log (or TEAM's only), it keeps the intact records before
+                  Run it when a command fails because a graph log is damaged, or a node logged that
+                  one is, with no node running on DIR (it is refused while one does: stop it
+                  first). It checks every record of each log; an open checks only the records
+                  after the index checkpoint, and the rest in the background, so this is also the way
+                  to check a whole log at once. For each team's log (or TEAM's only), it keeps the intact records before
                   the first damaged one and moves every byte from there to the end into
                   DIR/graphs/<team>.graph.damaged-at-<offset>, deleting nothing; intact logs are
                   left alone. Commands that were moved aside come back at the next sync with a

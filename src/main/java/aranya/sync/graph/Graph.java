@@ -771,7 +771,7 @@ public final class Graph implements AutoCloseable {
             try {
                 stored = store.append(prepared.added());
             } catch (IOException e) {
-                throw new SyncException(SyncError.STORAGE, "cannot store a batch of graph " + id, e);
+                throw new SyncException(SyncError.STORAGE, "cannot store a batch of graph " + id + ": " + e.getMessage(), e);
             }
             List<Address> heads;
             w.lock();

@@ -38,12 +38,15 @@ public interface GraphStore extends AutoCloseable {
     /**
      * Hands every committed command from position from on to sink, in the order the batches
      * were appended (so parents before children), and returns the position after the last
-     * batch. A batch that was not completely written is not replayed.
+     * batch. A batch that was not completely written is not replayed. {@link Graph#open} first
+     * calls it right after loading the index checkpoint ({@link #indexFiles}), from the
+     * position the checkpoint covers (0 without one): a store may check what it holds from
+     * there on at that first call, and refuse {@link #append} before it.
      *
      * @param from where to start: 0 for the beginning, or a position this store returned
      * @param sink receives each command
      * @return the position after the last batch
-     * @throws IOException if the store cannot be read
+     * @throws IOException if the store cannot be read, or is damaged from position from on
      */
     long replay(long from, ReplaySink sink) throws IOException;
 

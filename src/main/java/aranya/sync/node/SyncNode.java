@@ -294,7 +294,10 @@ public final class SyncNode implements AutoCloseable {
         }
     }
 
-    /** Team's graph from its store; a damaged log is refused with a STORAGE error that says how to repair it. */
+    /**
+     * Team's graph from its store; a damaged log is refused with a STORAGE error that says how
+     * to repair it (found when the store opens, or when the graph replays the log's tail).
+     */
     private Graph openGraph(GraphId team) throws SyncException {
         GraphStore store;
         try {
@@ -312,6 +315,13 @@ public final class SyncNode implements AutoCloseable {
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
+            if (e.getCause() instanceof CorruptLogException damaged) {
+                SyncException refused = new SyncException(SyncError.STORAGE, "team " + team.toHex() + ": " + damaged.getMessage(), damaged);
+                for (Throwable t : e.getSuppressed()) {
+                    refused.addSuppressed(t);
+                }
+                throw refused;
+            }
             throw e;
         }
     }
@@ -321,8 +331,9 @@ public final class SyncNode implements AutoCloseable {
      * damaged log keeps its intact records before the damage, and the rest is moved into a
      * file beside it ({@code graphs/<team>.graph.damaged-at-<offset>}); nothing is deleted.
      * Intact logs are left alone. Run it when opening the node fails because a log is
-     * damaged; the moved commands come back from peers at the next sync, if they have them.
-     * It holds the directory lock ({@code node.lock}) while it works, so it fails, naming the
+     * damaged, or a node logged (SEVERE) that its background check found damage; it checks
+     * every record of each log. The moved commands come back from peers at the next sync,
+     * if they have them. It holds the directory lock ({@code node.lock}) while it works, so it fails, naming the
      * holder's process, while a node has the directory open.
      *
      * @return what was done to each log

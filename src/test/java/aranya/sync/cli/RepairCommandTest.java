@@ -31,8 +31,10 @@ class RepairCommandTest {
         return new Run(exit, out.toString(StandardCharsets.UTF_8).lines().toList(), err.toString(StandardCharsets.UTF_8).lines().toList());
     }
 
-    @Test
-    void statusNamesTheDamageAndRepairKeepsWhatPrecedesIt() throws Exception {
+    /** A node with one team of four commands, one batch each, whose second batch has a flipped byte. */
+    private record Damaged(String team, Path log, long second, byte[] bytes) {}
+
+    private Damaged teamWithDamagedSecondBatch() throws Exception {
         assertThat(cli("init").exit()).isZero();
         String team = cli("team", "create").out().stream().filter(l -> l.startsWith("credentials")).findFirst().orElseThrow()
                 .replaceFirst("credentials\\s*", "").substring(0, 64);
@@ -45,11 +47,24 @@ class RepairCommandTest {
         byte[] damaged = Files.readAllBytes(log);
         damaged[(int) second + 30] ^= (byte) 0xff;
         Files.write(log, damaged);
+        return new Damaged(team, log, second, damaged);
+    }
+
+    @Test
+    void statusNamesTheDamageAndRepairKeepsWhatPrecedesIt() throws Exception {
+        Damaged d = teamWithDamagedSecondBatch();
+        String team = d.team();
+        Path log = d.log();
+        long second = d.second();
+        byte[] damaged = d.bytes();
+        // Without its index checkpoint (lost, say, in a crash before it was written back) the whole
+        // log is the tail an open checks; with it, the damage is found by the background check.
+        Files.delete(log.resolveSibling(team + ".index-state"));
 
         Run status = cli("status");
         assertThat(status.exit()).isEqualTo(1);
         assertThat(status.err()).hasSize(1);
-        assertThat(status.err().get(0)).contains("STORAGE", log.toString(), "record at byte " + second, "aranya-sync repair");
+        assertThat(status.err().get(0)).contains("STORAGE: team " + team + ": " + log, "record at byte " + second, "aranya-sync repair");
 
         // In this same process: had the failed open above kept the directory lock, repair would be refused.
         Run repair = cli("repair");
@@ -67,6 +82,29 @@ class RepairCommandTest {
         assertThat(after.out()).anyMatch(l -> l.startsWith("team " + team + ": 1 commands"));
         assertThat(cli("repair", "--team", team).out()).containsExactly("team " + team + ": log intact (1 batches), nothing changed");
         assertThat(cli("repair", "--team", "xyz").exit()).isEqualTo(2);
+    }
+
+    /**
+     * Damage in the part of the log the index checkpoint covers does not stop an open (a background
+     * check finds it, after the command may have ended); repair, which checks the whole log,
+     * finds it at once, and keeps the batches before it.
+     */
+    @Test
+    void repairChecksTheWholeLogIncludingWhatTheSavedIndexCovers() throws Exception {
+        Damaged d = teamWithDamagedSecondBatch();
+        String team = d.team();
+        Path log = d.log();
+        long second = d.second();
+        byte[] damaged = d.bytes();
+
+        assertThat(cli("status").exit()).as("the open reads only the tail after the index checkpoint").isZero();
+        assertThat(Files.readAllBytes(log)).isEqualTo(damaged);
+        Run repair = cli("repair", "--team", team);
+        assertThat(repair.exit()).isZero();
+        assertThat(repair.out()).hasSize(2).first().asString()
+                .isEqualTo("team " + team + ": the record at byte " + second + " fails its checksum and an intact record follows at byte "
+                        + (second + (damaged.length - second) / 3));
+        assertThat(cli("status").out()).anyMatch(l -> l.startsWith("team " + team + ": 1 commands"));
     }
 
     @Test

@@ -3,6 +3,7 @@ package aranya.sync.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import aranya.sync.LogRecords;
 import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import aranya.sync.graph.Command;
@@ -12,9 +13,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.logging.Level;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -118,17 +121,18 @@ class DataDirectoryTest {
         assertOpens();
     }
 
-    @Test
-    void aDamagedGraphLogRefusesTheNodeUntilRepaired() throws Exception {
-        Path log = dir.resolve("graphs").resolve(team.toHex() + ".graph");
+    /** The log with a flipped byte in its second record; returns that record's offset. */
+    private long damageSecondRecord(Path log) throws Exception {
         byte[] original = Files.readAllBytes(log);
         long secondRecord = 8 + 8 + (original[8] & 0xff) * (1L << 24) + (original[9] & 0xff) * (1L << 16) + (original[10] & 0xff) * 256 + (original[11] & 0xff);
         byte[] damaged = original.clone();
         damaged[(int) secondRecord + 20] ^= 0x01;
         Files.write(log, damaged);
-        assertRefused(() -> SyncNode.builder(dir).open(), log.toString(), "byte " + secondRecord, "aranya-sync repair");
-        assertThat(Files.readAllBytes(log)).isEqualTo(damaged);
+        return secondRecord;
+    }
 
+    /** Repairs the directory: the log keeps its first batch, the rest is moved aside unchanged; the node opens and writes again. */
+    private void assertRepairKeepsTheFirstBatch(Path log, long secondRecord, byte[] damaged) throws Exception {
         List<FileStorageProvider.Repair> repairs = SyncNode.repairGraphs(dir, Optional.empty());
         assertThat(repairs).hasSize(1);
         Path aside = repairs.get(0).movedTo().orElseThrow();
@@ -136,8 +140,40 @@ class DataDirectoryTest {
         assertThat(Files.readAllBytes(aside)).isEqualTo(Arrays.copyOfRange(damaged, (int) secondRecord, damaged.length));
         try (SyncNode node = SyncNode.builder(dir).open()) {
             assertThat(node.commands(team)).isEqualTo(commands.subList(0, 1));
+            node.append(team, "note", "after repair".getBytes());
         }
         assertThat(SyncNode.repairGraphs(dir, Optional.of(team)).get(0).movedTo()).isEmpty();
+    }
+
+    /** Damage in the log's tail (here the whole log: its index checkpoint is gone, as after a crash that lost it) refuses the node. */
+    @Test
+    void aDamagedGraphLogRefusesTheNodeUntilRepaired() throws Exception {
+        Path log = dir.resolve("graphs").resolve(team.toHex() + ".graph");
+        Files.delete(log.resolveSibling(team.toHex() + ".index-state"));
+        long secondRecord = damageSecondRecord(log);
+        byte[] damaged = Files.readAllBytes(log);
+        assertRefused(() -> SyncNode.builder(dir).open(), "team " + team.toHex() + ": " + log, "byte " + secondRecord, "aranya-sync repair");
+        assertThat(Files.readAllBytes(log)).isEqualTo(damaged);
+        assertRepairKeepsTheFirstBatch(log, secondRecord, damaged);
+    }
+
+    /**
+     * Damage the index checkpoint covers does not stop the open: the log's background check finds
+     * it, logs it (SEVERE), and from then on the team takes no command, until repaired.
+     */
+    @Test
+    void damageTheSavedIndexCoversStopsWritesUntilRepaired() throws Exception {
+        Path log = dir.resolve("graphs").resolve(team.toHex() + ".graph");
+        long secondRecord = damageSecondRecord(log);
+        byte[] damaged = Files.readAllBytes(log);
+        try (LogRecords logged = LogRecords.of("aranya.sync.graph.storage");
+                SyncNode node = SyncNode.builder(dir).open()) {
+            String severe = LogRecords.text(logged.await(r -> r.getLevel() == Level.SEVERE, 1, Duration.ofSeconds(30)).get(0));
+            assertThat(severe).contains(log.toString(), "byte " + secondRecord, "aranya-sync repair");
+            assertRefused(() -> node.append(team, "note", "after the damage".getBytes()), log.toString(), "byte " + secondRecord, "aranya-sync repair");
+        }
+        assertThat(Files.readAllBytes(log)).isEqualTo(damaged);
+        assertRepairKeepsTheFirstBatch(log, secondRecord, damaged);
     }
 
     @Test

@@ -5,7 +5,8 @@ import java.nio.file.Path;
 
 /**
  * A graph log that is damaged where a crash cannot have damaged it: bytes after the damage
- * were acknowledged, so the store refuses to open rather than cut them off. The log is left
+ * were acknowledged, so the store refuses to open (damage in the log's tail, checked at open)
+ * or to append (damage its background check found) rather than cut them off. The log is left
  * as it was; {@link FileStorageProvider#repair} keeps what precedes the damage and moves the
  * rest aside.
  */

@@ -20,7 +20,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.zip.CRC32C;
 
 /**
@@ -53,6 +56,24 @@ import java.util.zip.CRC32C;
  * not make the rest of the file look like a torn tail), hence the search for any intact
  * record after P. The checksum makes a false match there a 2^-32 chance, and a false match
  * only refuses the log; it never drops data.
+ *
+ * <p><b>What is checked when.</b> Opening checks only the file header, so that it costs
+ * nothing per record. The first {@link #replay} (the graph calls it once, right after
+ * loading the index checkpoint from {@link #indexFiles}, from the position the checkpoint
+ * covers, or 0 without one) checks every record from there to the end of the file by the
+ * rules above, and only then knows where the log ends: {@link #append} is refused until it
+ * has run (a new, empty log needs no replay). The part before that position needs no
+ * torn-tail rule: a checkpoint only ever covers batches whose append had returned, i.e. were
+ * fsync'd (the graph saves a checkpoint after the append), so no crash can have torn a record
+ * there, and a bad record there is damage whatever follows it. That part is checked after
+ * the replay by a background thread of the store, with the same record check, reading
+ * through a {@link RandomAccessFile} of its own (see {@link #reader} for why not the
+ * channel); {@link #close} stops it and waits for it before the file lock is released. When
+ * it finds damage it logs one SEVERE line naming the file, the offset and what is wrong, and
+ * from then on {@link #append} throws a {@link CorruptLogException} with that message: nothing
+ * more is written after the damage, and reads go on where the log is intact. The log is left
+ * unchanged; {@link #repair} (which checks the whole log, as the command line's
+ * {@code repair} does) is the fix.
  */
 final class FileGraphStore implements GraphStore {
     private static final System.Logger LOG = System.getLogger(FileGraphStore.class.getName());
@@ -77,21 +98,40 @@ final class FileGraphStore implements GraphStore {
     private final RandomAccessFile reader;
     private final RandomAccessFile writer;
     private final MappedIndexFiles indexFiles;
-    /** The end of the last intact record: written under the lock, read by {@link #read} without it. */
+    /**
+     * The end of the last intact record: written under the lock, read by {@link #read} without
+     * it. Until the first {@link #replay} has checked the tail it is the file's length.
+     */
     private volatile long end;
+    /** Whether the log's end is known: a new log, or the first replay has checked the tail. Guarded by {@link #lock}. */
+    private boolean tailChecked;
+    /**
+     * Where the first replay's check began: records before it are checked in the background,
+     * and again by any later replay that reads them (a graph rebuilding its index). Guarded by {@link #lock}.
+     */
+    private long tailFrom;
     /** Guarded by {@link #lock}. */
     private boolean closed;
+    /** What the background check of the part before the replayed tail found; see the class comment. */
+    private final CompletableFuture<Optional<CorruptLogException>> coveredCheck = new CompletableFuture<>();
+    /** Set when the background check found damage: appends are refused with its message. */
+    private volatile CorruptLogException damage;
+    /** Tells the background check to stop (at its next window). */
+    private volatile boolean stopping;
+    /** The background check's thread, null if none was started. Guarded by {@link #lock}. */
+    private Thread checker;
 
     /**
-     * Opens and locks the log, creating it if needed, and checks it as the class comment says.
+     * Opens and locks the log, creating it if needed, and checks its header; its records are
+     * checked by the first {@link #replay} and in the background (see the class comment).
      *
-     * @throws CorruptLogException if acknowledged records follow a damaged one
+     * @throws CorruptLogException if the file is not a graph log of this format
      */
     FileGraphStore(GraphId graph, Path path) throws IOException {
         this(graph, path, true);
     }
 
-    private FileGraphStore(GraphId graph, Path path, boolean recover) throws IOException {
+    private FileGraphStore(GraphId graph, Path path, boolean open) throws IOException {
         this.graph = graph;
         this.path = path;
         this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -100,8 +140,8 @@ final class FileGraphStore implements GraphStore {
             if (fileLock == null) {
                 throw new IOException(path + " is in use by another process");
             }
-            if (recover) {
-                this.end = recover();
+            if (open) {
+                this.end = checkHeader();
             }
             this.reader = new RandomAccessFile(path.toFile(), "r");
             try {
@@ -137,7 +177,7 @@ final class FileGraphStore implements GraphStore {
      */
     static FileStorageProvider.Repair repair(GraphId graph, Path path) throws IOException {
         try (FileGraphStore store = new FileGraphStore(graph, path, false)) {
-            Scan scan = new LogReader(store.channel, path).scan();
+            Scan scan = new LogReader(store.channel::read, path, () -> false).scan(0, store.channel.size());
             if (scan.damage().isEmpty()) {
                 return new FileStorageProvider.Repair(graph, path, scan.batches(), scan.intactEnd(), Optional.empty(), 0, "intact");
             }
@@ -168,43 +208,123 @@ final class FileGraphStore implements GraphStore {
     /** The intact records from the header on, and the damage after them, if any. */
     private record Scan(int batches, long intactEnd, Optional<Damage> damage) {}
 
-    /** Checks the header and every record; cuts a torn tail (kept aside), refuses damage. Returns the log's end. */
-    private long recover() throws IOException {
+    /**
+     * Checks the file header, or writes it into a new file, and returns the file's length. A
+     * new (or empty) log has no tail to check.
+     */
+    private long checkHeader() throws IOException {
         long size = channel.size();
         if (size < MAGIC.length && isMagicPrefix(size)) {
             // New file, or a crash while it was being created: start it afresh.
             channel.truncate(0);
             channel.write(ByteBuffer.wrap(MAGIC), 0);
             channel.force(true);
+            tailChecked = true;
+            coveredCheck.complete(Optional.empty());
             return MAGIC.length;
         }
-        Scan scan = new LogReader(channel, path).scan();
+        byte[] head = new byte[(int) Math.min(size, MAGIC.length)];
+        readFully(ByteBuffer.wrap(head), 0);
+        if (Arrays.equals(head, MAGIC)) {
+            return size;
+        }
+        if (head.length == MAGIC.length && Arrays.equals(head, 0, MAGIC.length - 1, MAGIC, 0, MAGIC.length - 1)
+                && head[MAGIC.length - 1] >= '2' && head[MAGIC.length - 1] <= '9') {
+            throw new CorruptLogException(path, 0, path + " is not an aranya-sync graph log of format version '"
+                    + (char) MAGIC[MAGIC.length - 1] + "', the only one this version reads: its header says version '"
+                    + (char) head[MAGIC.length - 1] + "' (open it with the aranya-sync that wrote it); nothing was changed");
+        }
+        throw new CorruptLogException(path, 0, path + " is not an aranya-sync graph log: "
+                + new Damage(0, "", OptionalLong.empty(), size).describe() + "; nothing was changed");
+    }
+
+    /**
+     * Checks every record from from to the end of the file; cuts a torn tail (kept aside),
+     * refuses damage; sets the log's end and starts the background check of the part before
+     * from. Called under the lock, once.
+     */
+    private void checkTail(long from) throws IOException {
+        long size = channel.size();
+        if (from > size) {
+            throw new IOException(path + ": cannot replay from byte " + from + ", the log has only " + size + " bytes");
+        }
+        Scan scan = new LogReader(channel::read, path, () -> false).scan(from, size);
         if (scan.damage().isEmpty()) {
-            return scan.intactEnd();
-        }
-        Damage damage = scan.damage().get();
-        if (damage.offset() == 0) {
-            byte[] head = new byte[(int) Math.min(size, MAGIC.length)];
-            readFully(ByteBuffer.wrap(head), 0);
-            if (head.length == MAGIC.length && Arrays.equals(head, 0, MAGIC.length - 1, MAGIC, 0, MAGIC.length - 1)
-                    && head[MAGIC.length - 1] >= '2' && head[MAGIC.length - 1] <= '9') {
-                throw new CorruptLogException(path, 0, path + " is not an aranya-sync graph log of format version '"
-                        + (char) MAGIC[MAGIC.length - 1] + "', the only one this version reads: its header says version '"
-                        + (char) head[MAGIC.length - 1] + "' (open it with the aranya-sync that wrote it); nothing was changed");
+            end = scan.intactEnd();
+        } else {
+            Damage bad = scan.damage().get();
+            if (!bad.torn()) {
+                throw new CorruptLogException(path, bad.offset(), path + " is damaged: " + bad.describe()
+                        + ". Acknowledged data follows the damage, so this is no torn write and nothing was changed; "
+                        + "'aranya-sync repair' keeps every batch before byte " + bad.offset() + " and moves the rest aside");
             }
-            throw new CorruptLogException(path, 0, path + " is not an aranya-sync graph log: " + damage.describe()
-                    + "; nothing was changed");
+            Path aside = moveAside(bad.offset(), "torn");
+            LOG.log(Level.WARNING, "{0}: dropped the {1} bytes from byte {2} on, a batch whose write did not complete ({3}); they are kept in {4}",
+                    path, size - bad.offset(), bad.offset(), bad.problem(), aside);
+            end = bad.offset();
         }
-        if (!damage.torn()) {
-            throw new CorruptLogException(path, damage.offset(), path + " is damaged: " + damage.describe()
-                    + ". Acknowledged data follows the damage, so this is no torn write and nothing was changed; "
-                    + "'aranya-sync repair' keeps the " + scan.batches() + " batches before byte " + damage.offset()
-                    + " and moves the rest aside");
+        tailChecked = true;
+        tailFrom = from;
+        if (from > MAGIC.length) {
+            long limit = end;
+            checker = Thread.ofPlatform().daemon().name("log check " + path.getFileName()).priority(Thread.MIN_PRIORITY)
+                    .start(() -> checkCovered(from, limit));
+        } else {
+            coveredCheck.complete(Optional.empty());
         }
-        Path aside = moveAside(damage.offset(), "torn");
-        LOG.log(Level.WARNING, "{0}: dropped the {1} bytes from byte {2} on, a batch whose write did not complete ({3}); they are kept in {4}",
-                path, size - damage.offset(), damage.offset(), damage.problem(), aside);
-        return damage.offset();
+    }
+
+    /**
+     * The background check: every record from the header up to covered, which must end
+     * exactly there. Runs on {@link #checker}; reads through a file of its own.
+     */
+    private void checkCovered(long covered, long size) {
+        try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "r")) {
+            LogReader log = new LogReader((dst, position) -> {
+                file.seek(position);
+                int n = file.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+                if (n > 0) {
+                    dst.position(dst.position() + n);
+                }
+                return n;
+            }, path, () -> stopping);
+            Walk walk = log.walk(MAGIC.length, covered, size);
+            String problem = walk.problem() != null ? walk.problem()
+                    : walk.end() != covered ? "runs past byte " + covered + ", where the index checkpoint says a batch ends" : null;
+            if (problem == null) {
+                coveredCheck.complete(Optional.empty());
+                return;
+            }
+            long offset = walk.problem() != null ? walk.end() : walk.lastStart();
+            CorruptLogException found = acknowledgedDamage(offset, problem, covered);
+            damage = found;
+            LOG.log(Level.ERROR, found.getMessage());
+            coveredCheck.complete(Optional.of(found));
+        } catch (CancellationException e) {
+            coveredCheck.completeExceptionally(e);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, path + ": could not check the log before byte " + covered + " (" + e.getMessage()
+                    + "); 'aranya-sync repair' checks the whole log", e);
+            coveredCheck.completeExceptionally(e);
+        }
+    }
+
+    /** Damage at offset, before covered, up to which every batch had been acknowledged: never a torn write. */
+    private CorruptLogException acknowledgedDamage(long offset, String problem, long covered) {
+        return new CorruptLogException(path, offset, path + " is damaged: the record at byte " + offset + " "
+                + problem + ". It lies before byte " + covered + ", up to which every batch had been acknowledged (the index"
+                + " checkpoint covers them), so this is no torn write; nothing was changed, and nothing more is written to this log."
+                + " Stop the node and run 'aranya-sync repair', which keeps every batch before byte " + offset
+                + " and moves the rest aside");
+    }
+
+    /**
+     * Completes when the background check of the part of the log before the replayed tail
+     * has ended: with the damage it found, empty if that part is intact (or there was none);
+     * exceptionally if it was stopped by {@link #close} or could not read the log. For tests.
+     */
+    CompletableFuture<Optional<CorruptLogException>> coveredCheck() {
+        return coveredCheck;
     }
 
     private boolean isMagicPrefix(long size) throws IOException {
@@ -213,38 +333,65 @@ final class FileGraphStore implements GraphStore {
         return Arrays.equals(head.array(), Arrays.copyOf(MAGIC, (int) size));
     }
 
+    /** Reads bytes of the log at a position into dst, as {@link FileChannel#read(ByteBuffer, long)} does. */
+    @FunctionalInterface
+    private interface PositionalRead {
+        int read(ByteBuffer dst, long position) throws IOException;
+    }
+
+    /** How far a walk over intact records got: to end, where problem (null if none) stops it; lastStart is the last record's start. */
+    private record Walk(int batches, long end, long lastStart, String problem) {}
+
     /**
-     * Reads a log for {@link #scan}, through a window of {@link #WINDOW} bytes so that
-     * checking every offset reads the file once; lives only while the log is checked.
+     * Reads a log for {@link #scan} and {@link #walk}, through a window of {@link #WINDOW}
+     * bytes so that checking every offset reads the file once; lives only while the log is
+     * checked. It throws a {@link CancellationException} once stop says so, checked at each
+     * window it reads.
      */
     private static final class LogReader {
-        private final FileChannel channel;
+        private final PositionalRead file;
         private final Path path;
+        private final BooleanSupplier stop;
         private final ByteBuffer window = ByteBuffer.allocate(WINDOW);
         private long windowStart = -1;
 
-        LogReader(FileChannel channel, Path path) {
-            this.channel = channel;
+        LogReader(PositionalRead file, Path path, BooleanSupplier stop) {
+            this.file = file;
             this.path = path;
+            this.stop = stop;
         }
 
-        /** The intact records from the header on, and the first bad record after them, if any. */
-        Scan scan() throws IOException {
-            long size = channel.size();
-            if (size < MAGIC.length || !Arrays.equals(bytesAt(0, MAGIC.length), MAGIC)) {
+        /**
+         * The intact records from position from on (from the header, which it checks too,
+         * when from is 0) in a log of size bytes, and the first bad record after them, if any.
+         */
+        Scan scan(long from, long size) throws IOException {
+            if (from < MAGIC.length && (size < MAGIC.length || !Arrays.equals(bytesAt(0, MAGIC.length), MAGIC))) {
                 return new Scan(0, 0, Optional.of(new Damage(0, "", OptionalLong.empty(), size)));
             }
-            long pos = MAGIC.length;
+            Walk walk = walk(Math.max(from, MAGIC.length), size, size);
+            if (walk.problem() == null) {
+                return new Scan(walk.batches(), walk.end(), Optional.empty());
+            }
+            long bad = walk.end();
+            return new Scan(walk.batches(), bad, Optional.of(new Damage(bad, walk.problem(), nextIntact(bad, size), size)));
+        }
+
+        /** Walks the intact records from position from until one reaches limit or is not intact, in a log of size bytes. */
+        Walk walk(long from, long limit, long size) throws IOException {
+            long pos = from;
+            long last = from;
             int batches = 0;
-            while (pos < size) {
+            while (pos < limit) {
                 String problem = problemAt(pos, size);
                 if (problem != null) {
-                    return new Scan(batches, pos, Optional.of(new Damage(pos, problem, nextIntact(pos, size), size)));
+                    return new Walk(batches, pos, last, problem);
                 }
+                last = pos;
                 pos += RECORD_HEADER + (long) intAt(pos);
                 batches++;
             }
-            return new Scan(batches, pos, Optional.empty());
+            return new Walk(batches, pos, last, null);
         }
 
         /** The first offset after bad at which an intact record starts; not searched when more than a record follows. */
@@ -305,11 +452,14 @@ final class FileGraphStore implements GraphStore {
             if (windowStart >= 0 && pos >= windowStart && pos + n <= windowStart + window.limit()) {
                 return;
             }
+            if (stop.getAsBoolean()) {
+                throw new CancellationException(path + ": the check was stopped at byte " + pos);
+            }
             window.clear();
             windowStart = pos;
             long at = pos;
             while (window.hasRemaining()) {
-                int read = channel.read(window, at);
+                int read = file.read(window, at);
                 if (read < 0) {
                     break;
                 }
@@ -360,18 +510,33 @@ final class FileGraphStore implements GraphStore {
         return graph;
     }
 
+    /** The first call checks the log from from on and starts the background check of the part before it; see the class comment. */
     @Override
     public long replay(long from, ReplaySink sink) throws IOException {
         lock.lock();
         try {
+            if (closed) {
+                throw new IOException(path + " is closed");
+            }
+            if (!tailChecked) {
+                checkTail(Math.max(from, MAGIC.length));
+            }
             long pos = Math.max(from, MAGIC.length);
             ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
             while (pos < end) {
                 header.clear();
                 readFully(header, pos);
-                ByteBuffer body = ByteBuffer.allocate(header.getInt(0));
+                int length = header.getInt(0);
+                if (pos < tailFrom && (length < CommandRecords.MIN_BODY || length > end - pos - RECORD_HEADER)) {
+                    throw acknowledgedDamage(pos, "claims an impossible length of " + Integer.toUnsignedString(length) + " bytes", tailFrom);
+                }
+                ByteBuffer body = ByteBuffer.allocate(length);
                 readFully(body, pos + RECORD_HEADER);
                 body.flip();
+                if (pos < tailFrom && crc(body.array()) != header.getInt(4)) {
+                    // Only the tail was checked at open; the rest may still be under its background check.
+                    throw acknowledgedDamage(pos, "fails its checksum", tailFrom);
+                }
                 long bodyStart = pos + RECORD_HEADER;
                 long batchEnd = bodyStart + body.capacity();
                 try {
@@ -426,6 +591,11 @@ final class FileGraphStore implements GraphStore {
         record.putInt(body.length).putInt(crc(body)).put(body).flip();
         lock.lock();
         try {
+            requireTailChecked();
+            CorruptLogException found = damage;
+            if (found != null) {
+                throw new CorruptLogException(found.file(), found.offset(), found.getMessage());
+            }
             long start = end;
             try {
                 writer.seek(start);
@@ -456,6 +626,13 @@ final class FileGraphStore implements GraphStore {
         return Optional.of(indexFiles);
     }
 
+    /** Called under the lock: the log's end is known only once the first replay has checked the tail. */
+    private void requireTailChecked() {
+        if (!tailChecked) {
+            throw new IllegalStateException(path + ": replay the log before writing to it (the first replay checks its tail and finds its end)");
+        }
+    }
+
     /** The 8 bytes of the log before position: what an index checkpoint is checked against. */
     private long logTail(long position) throws IOException {
         byte[] tail = new byte[8];
@@ -476,6 +653,7 @@ final class FileGraphStore implements GraphStore {
         try {
             if (!closed) {
                 closed = true;
+                stopChecker();
                 try (channel; reader; writer) {
                     if (fileLock.isValid()) {
                         fileLock.release();
@@ -484,6 +662,27 @@ final class FileGraphStore implements GraphStore {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Stops the background check, if one runs, and waits until its thread has ended (and closed its file). */
+    private void stopChecker() {
+        stopping = true;
+        if (checker == null) {
+            coveredCheck.cancel(false); // never started (no replay): nothing is left to wait for
+            return;
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                checker.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the file lock must not be released while the thread still reads the log
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

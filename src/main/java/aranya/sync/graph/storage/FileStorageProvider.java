@@ -18,9 +18,12 @@ import java.util.regex.Pattern;
 /**
  * The embedded default storage: one append-only log file per graph in a directory,
  * named {@code <graph id hex>.graph}. A crash can tear only the last record of a log, which
- * opening drops (keeping its bytes in {@code <log>.torn-at-<offset>}); damage anywhere else
- * makes {@link #open} fail with a {@link CorruptLogException} until {@link #repair} is run.
- * The exact rule is in the log's class comment and in {@code docs/storage.md}.
+ * the graph's open drops (keeping its bytes in {@code <log>.torn-at-<offset>}); damage
+ * anywhere else in the log's tail (after the index checkpoint) makes the open fail with a
+ * {@link CorruptLogException}, and damage in the part the index checkpoint covers, which a
+ * background check finds after the open, makes every later append fail with one, until
+ * {@link #repair} is run. The exact rules are in the log's class comment and in
+ * {@code docs/storage.md}.
  */
 public final class FileStorageProvider implements StorageProvider {
     private static final String SUFFIX = ".graph";

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,7 @@ class LogDamageTest {
     private static final GraphId GRAPH = GraphId.of(new byte[32]);
     /** As in the report that found the old behaviour: 13 acknowledged batches. */
     private static final int BATCHES = 13;
+    private static final int MAGIC_LENGTH = 8;
 
     @TempDir
     Path dir;
@@ -250,10 +252,131 @@ class LogDamageTest {
         byte[] zeroedHeader = original.clone();
         Arrays.fill(zeroedHeader, (int) starts[1], (int) starts[1] + 8, (byte) 0);
         Files.write(log, zeroedHeader);
-        assertThatThrownBy(() -> provider.open(GRAPH)).isInstanceOf(CorruptLogException.class)
-                .hasMessageContaining("byte " + starts[1])
-                .hasMessageContaining("an intact record follows at byte " + starts[2]);
+        try (GraphStore store = provider.open(GRAPH)) {
+            assertThatThrownBy(() -> replay(store)).isInstanceOf(CorruptLogException.class)
+                    .hasMessageContaining("byte " + starts[1])
+                    .hasMessageContaining("an intact record follows at byte " + starts[2]);
+            // The log's end is not known: nothing may be appended after the damage.
+            assertThatThrownBy(() -> store.append(batches.get(0))).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("replay");
+        }
         assertThat(Files.readAllBytes(log)).isEqualTo(zeroedHeader);
+    }
+
+    /**
+     * Opening reads no record; the first replay checks the log from where it starts, so until
+     * then the store does not know where the log ends and refuses to append.
+     */
+    @Test
+    void appendsWaitForTheReplayThatChecksTheTail() throws IOException {
+        try (GraphStore store = provider.open(GRAPH)) {
+            assertThatThrownBy(() -> store.append(batches.get(0))).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining(log.toString()).hasMessageContaining("replay");
+            store.replay(starts[BATCHES - 1], (command, locator, batchEnd) -> {});
+            store.append(batches.get(0));
+        }
+        try (GraphStore store = provider.open(GRAPH)) {
+            List<Command> all = new ArrayList<>(firstBatches(BATCHES));
+            all.addAll(batches.get(0));
+            assertThat(replay(store)).isEqualTo(all);
+        }
+    }
+
+    /**
+     * A flipped byte in records 0..11 while the replay starts at record 12, as it does
+     * when the index checkpoint covers records 0..11: the open and the replay succeed (those
+     * records were acknowledged, so no torn-tail rule applies to them), and the background
+     * check finds the damaged record, names file and offset, and from then on appends are
+     * refused with that message, while reads of the intact records go on; a later replay
+     * from the start is refused at the damaged record. The log is never changed, and repair
+     * keeps the records before the damage.
+     */
+    @Test
+    void damageBeforeTheReplayedTailIsFoundInTheBackgroundAndStopsAppends() throws Exception {
+        long from = starts[BATCHES - 1];
+        int found = 0;
+        for (int b = MAGIC_LENGTH; b < from; b++) {
+            int record = recordOf(b);
+            if (b - starts[record] >= 8 && b % 3 != 0) {
+                continue; // every byte of the record headers, a third of the bodies: enough, and fast
+            }
+            byte[] damaged = original.clone();
+            damaged[b] ^= (byte) 0xff;
+            writeInPlace(damaged, b);
+            String what = "flip at byte " + b + " (record " + record + ")";
+            try (FileGraphStore store = (FileGraphStore) provider.open(GRAPH)) {
+                List<Long> locators = new ArrayList<>();
+                List<Command> tail = new ArrayList<>();
+                store.replay(from, (command, locator, batchEnd) -> {
+                    tail.add(command);
+                    locators.add(locator);
+                });
+                assertThat(tail).as(what).isEqualTo(batches.get(BATCHES - 1));
+                CorruptLogException e = store.coveredCheck().get(30, TimeUnit.SECONDS).orElseThrow(() -> new AssertionError(what + " not found"));
+                assertThat(e.offset()).as(what).isEqualTo(starts[record]);
+                assertThat(e.file()).isEqualTo(log);
+                assertThat(e.getMessage()).as(what).contains(log.toString(), "byte " + starts[record], "aranya-sync repair");
+                assertThat(store.read(locators.get(0))).as(what).isEqualTo(tail.get(0));
+                assertThatThrownBy(() -> store.append(batches.get(0))).as(what)
+                        .isInstanceOfSatisfying(CorruptLogException.class, refused -> {
+                            assertThat(refused.getMessage()).isEqualTo(e.getMessage());
+                            assertThat(refused.offset()).isEqualTo(e.offset());
+                        });
+                // A later replay over that part (a graph rebuilding its index) checks each record it reads.
+                assertThatThrownBy(() -> store.replay(0, (command, locator, batchEnd) -> {})).as(what)
+                        .isInstanceOfSatisfying(CorruptLogException.class, again -> assertThat(again.offset()).isEqualTo(starts[record]));
+            }
+            assertThat(Files.readAllBytes(log)).as(what).isEqualTo(damaged);
+            assertThat(takeAsideFiles()).as(what).isEmpty();
+            if (b == starts[record] + 5) { // once per record
+                FileStorageProvider.Repair repair = provider.repair(GRAPH);
+                assertThat(repair.keptBatches()).as(what).isEqualTo(record);
+                assertThat(repair.keptBytes()).isEqualTo(starts[record]);
+                assertThat(Files.readAllBytes(repair.movedTo().orElseThrow())).as(what).isEqualTo(slice(damaged, starts[record]));
+                Files.delete(repair.movedTo().orElseThrow());
+            }
+            writeInPlace(original, b);
+            found++;
+        }
+        assertThat(found).isGreaterThan((int) (from - MAGIC_LENGTH) / 3);
+    }
+
+    /**
+     * Close stops a background check that is still reading (it is asked to stop at its next
+     * window) and waits for its thread, so the file lock is never released under a reader.
+     */
+    @Test
+    void closeStopsTheBackgroundCheckAndEndsItsThread() throws Exception {
+        Path big = dir.resolve("big");
+        FileStorageProvider bigProvider = new FileStorageProvider(big);
+        Random rnd = new Random(5);
+        byte[] payload = new byte[Command.MAX_CONTENT_BYTES - 16];
+        try (GraphStore store = bigProvider.open(GRAPH)) {
+            List<Command> batch = new ArrayList<>();
+            for (int i = 0; i < 64; i++) { // 64 commands of 200 KiB, 12.5 MiB: many windows of the check
+                byte[] id = new byte[32];
+                rnd.nextBytes(id);
+                rnd.nextBytes(payload);
+                batch.add(new Command(CommandId.of(id), Priority.INIT, Prior.NONE, Bytes.EMPTY, Bytes.of(payload)));
+            }
+            store.append(batch);
+        }
+        long end = Files.size(big.resolve(GRAPH.toHex() + ".graph"));
+        String name = "log check " + GRAPH.toHex() + ".graph";
+        FileGraphStore store = (FileGraphStore) bigProvider.open(GRAPH);
+        store.replay(end, (command, locator, batchEnd) -> fail("nothing follows the covered part"));
+        store.close();
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals(name));
+        assertThat(store.coveredCheck()).isDone();
+        try {
+            System.out.println("background check at close: " + (store.coveredCheck().get().isEmpty() ? "had finished, intact" : "found damage"));
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException stopped) {
+            System.out.println("background check at close: stopped (" + stopped.getMessage() + ")");
+        }
+        try (FileGraphStore again = (FileGraphStore) bigProvider.open(GRAPH)) {
+            again.replay(end, (command, locator, batchEnd) -> {});
+            assertThat(again.coveredCheck().get(30, TimeUnit.SECONDS)).as("the whole check of the same log").isEmpty();
+        }
     }
 
     @Test

@@ -3,6 +3,8 @@ package aranya.sync.graph.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import aranya.sync.LogRecords;
+import aranya.sync.SyncError;
 import aranya.sync.SyncException;
 import aranya.sync.graph.Address;
 import aranya.sync.graph.Bytes;
@@ -28,7 +30,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -364,20 +368,80 @@ class SavedIndexTest {
         opensAsAndHeals(dir, id, before.after(), -1, "damaged rows under a tail"); // the tail, then everything
     }
 
+    /**
+     * Damage after the part of the log the checkpoint covers is in the tail the open replays:
+     * refused at open, naming file and offset, with nothing changed.
+     */
     @Test
-    void midLogDamageIsRefusedWithFileAndOffsetThoughACheckpointCoversIt() throws Exception {
-        GraphId id = build(dir, DeviceKey.generate(), DeviceKey.generate());
+    void damageAfterTheCheckpointIsRefusedAtOpen() throws Exception {
+        DeviceKey founder = DeviceKey.generate();
+        GraphId id = build(dir, founder, DeviceKey.generate());
+        Path log = file(dir, id, ".graph");
+        Before before = appendAfterACheckpoint(id, founder, 3);
+        Files.write(state(dir, id), before.state()); // as if the process died before its close saved a new checkpoint
+        long covered = before.logLength();
+        byte[] bytes = Files.readAllBytes(log);
+        int at = (int) covered + 20; // in the first batch after the checkpoint's coverage
+        bytes[at] ^= 0x40;
+        Files.write(log, bytes);
+        assertThatThrownBy(() -> open(dir, id, new AtomicInteger()))
+                .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.getCause())
+                        .isInstanceOfSatisfying(CorruptLogException.class, c -> {
+                            assertThat(c.file()).isEqualTo(log);
+                            assertThat(c.offset()).isEqualTo(covered);
+                            assertThat(c.getMessage()).contains(log.toString(), "byte " + covered, "aranya-sync repair");
+                        }));
+        assertThat(Files.readAllBytes(log)).isEqualTo(bytes);
+    }
+
+    /**
+     * Damage inside the part the checkpoint covers: the graph opens (that part is not read),
+     * and the background check finds it, logs one SEVERE line naming file, offset and repair,
+     * and makes every later append fail with that cause, truncating nothing. Repair then
+     * keeps the batches before the damage and the graph opens with them.
+     */
+    @Test
+    void damageTheCheckpointCoversIsFoundInTheBackground() throws Exception {
+        DeviceKey founder = DeviceKey.generate();
+        GraphId id = build(dir, founder, DeviceKey.generate());
         Path log = dir.resolve(id.toHex() + ".graph");
+        State reference;
+        try (Graph g = open(dir, id, new AtomicInteger())) {
+            reference = State.of(g);
+        }
         byte[] bytes = Files.readAllBytes(log);
         int at = bytes.length / 2;
         bytes[at] ^= 0x40;
         Files.write(log, bytes);
-        assertThatThrownBy(() -> open(dir, id, new AtomicInteger()))
-                .isInstanceOfSatisfying(CorruptLogException.class, e -> {
-                    assertThat(e.file()).isEqualTo(log);
-                    assertThat(e.offset()).isPositive().isLessThanOrEqualTo(at);
-                    assertThat(e.getMessage()).contains(log.toString(), "byte " + e.offset(), "aranya-sync repair");
-                });
+        CorruptLogException found;
+        try (LogRecords logged = LogRecords.of(FileGraphStore.class.getName())) {
+            FileGraphStore store = (FileGraphStore) new FileStorageProvider(dir).open(id);
+            try (Graph g = Graph.open(store, POLICY)) {
+                assertThat(g.size()).isEqualTo(reference.size());
+                found = store.coveredCheck().get(30, TimeUnit.SECONDS).orElseThrow();
+                assertThat(found.file()).isEqualTo(log);
+                assertThat(found.offset()).isPositive().isLessThanOrEqualTo(at);
+                List<String> severe = logged.matching(r -> r.getLevel() == Level.SEVERE).stream().map(LogRecords::text).toList();
+                assertThat(severe).singleElement().asString()
+                        .contains(log.toString(), "byte " + found.offset(), "fails its checksum", "aranya-sync repair");
+                CommandId head = reference.heads().get(0).id(); // in the last batch, far from the damage
+                assertThat(g.command(head)).as("reads of intact records go on").get().extracting(Command::id).isEqualTo(head);
+                assertThatThrownBy(() -> g.append(founder, Priority.basic(1), "after damage", Bytes.EMPTY))
+                        .isInstanceOfSatisfying(SyncException.class, e -> {
+                            assertThat(e.error()).isEqualTo(SyncError.STORAGE);
+                            assertThat(e.getCause()).isInstanceOf(CorruptLogException.class).hasMessage(found.getMessage());
+                        });
+            }
+        }
+        assertThat(Files.readAllBytes(log)).as("nothing truncated, nothing written").isEqualTo(bytes);
+
+        FileStorageProvider.Repair repair = new FileStorageProvider(dir).repair(id);
+        assertThat(repair.keptBytes()).isEqualTo(found.offset());
+        assertThat(repair.movedTo()).contains(dir.resolve(id.toHex() + ".graph.damaged-at-" + found.offset()));
+        try (Graph g = open(dir, id, new AtomicInteger())) {
+            assertThat(g.size()).isPositive().isLessThan(reference.size());
+            g.append(founder, Priority.basic(1), "after repair", Bytes.EMPTY);
+        }
     }
 
     @Test
