@@ -90,7 +90,7 @@ class RepairCommandTest {
      * finds it at once, and keeps the batches before it.
      */
     @Test
-    void repairChecksTheWholeLogIncludingWhatTheSavedIndexCovers() throws Exception {
+    void repairChecksTheWholeLogIncludingWhatTheCheckpointCovers() throws Exception {
         Damaged d = teamWithDamagedSecondBatch();
         String team = d.team();
         Path log = d.log();
