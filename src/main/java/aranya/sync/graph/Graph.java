@@ -148,22 +148,26 @@ public final class Graph implements AutoCloseable {
             graph = new Graph(store, policy, verifier);
             from = graph.startEmpty();
         }
+        // A restored index whose rows fail while its tail is replayed is rebuilt from the log;
+        // an index built from nothing has nothing to fall back on.
         int before = graph.index.size();
-        try {
-            graph.replayTail(from);
-        } catch (java.io.UncheckedIOException | IndexOutOfBoundsException e) {
-            if (before == 0) {
+        if (before > 0) {
+            try {
+                graph.replayTail(from);
+            } catch (java.io.UncheckedIOException | IndexOutOfBoundsException e) {
+                System.getLogger(Graph.class.getName()).log(System.Logger.Level.WARNING,
+                        "the index files of graph " + graph.id + " are damaged (" + e.getMessage() + "); rebuilding them from the log");
+                graph = new Graph(store, policy, verifier);
+                from = graph.startEmpty();
+                before = 0;
+            }
+        }
+        if (before == 0) {
+            try {
+                graph.replayTail(from);
+            } catch (java.io.UncheckedIOException | IndexOutOfBoundsException e) {
                 throw new SyncException(SyncError.STORAGE, "cannot build the index of graph " + graph.id + ": " + e.getMessage(), e);
             }
-            System.getLogger(Graph.class.getName()).log(System.Logger.Level.WARNING,
-                    "the index files of graph " + graph.id + " are damaged (" + e.getMessage() + "); rebuilding them from the log");
-            graph = new Graph(store, policy, verifier);
-            try {
-                graph.replayTail(graph.startEmpty());
-            } catch (java.io.UncheckedIOException | IndexOutOfBoundsException again) {
-                throw new SyncException(SyncError.STORAGE, "cannot build the index of graph " + graph.id + ": " + again.getMessage(), again);
-            }
-            before = 0;
         }
         graph.index.endBulk();
         if (graph.indexFiles != null && graph.index.size() > 0
